@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# make bench: the raw PostgreSQL baseline and boxoffice, on this machine, in
+# one run, and the ratios between them (see docs/benchmarks.md).
+#
+#   bash bench/run.sh
+#   BENCH_SECONDS=5 bash bench/run.sh        # shorter runs
+#   BENCH_STRICT=1 bash bench/run.sh         # exit 1 when a target is missed
+#
+# Needs PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres),
+# psql, pgbench, curl, Go, and ../shared/bench/baseline.sh beside the repo.
+# Takes about 2.5 minutes. Everything it starts or creates is removed on exit.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+export PGOPTIONS="-c client_min_messages=warning"
+SECS=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNS:-64}
+BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-"8 $CONNS"}
+baseline=../shared/bench/baseline.sh
+db=boxoffice_bench_$$
+rawdb=boxoffice_bench_raw_$$
+
+for tool in psql pgbench curl go awk; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
+done
+if [ ! -f "$baseline" ]; then
+  echo "bench: $root/$baseline not found: the raw PostgreSQL baseline lives in ../shared/bench beside this repository" >&2
+  exit 1
+fi
+if ! pg_isready -q 2>/dev/null && ! psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+  echo "bench: PostgreSQL is not reachable at $PGHOST:$PGPORT as $PGUSER" >&2
+  exit 1
+fi
+
+tmp=$(mktemp -d)
+server_pid=
+sampler_pid=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  wait 2>/dev/null || true
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $rawdb WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started=$(date +%s)
+failed=
+say() { printf '\n== %s\n' "$*"; }
+
+# ---- (a) raw PostgreSQL: booking transactions, no application ------------
+say "raw PostgreSQL baseline: pgbench, ${SECS} s per run, clients $BASELINE_CLIENTS"
+BASELINE_DB=$rawdb SECONDS_PER_RUN=$SECS CLIENTS=$BASELINE_CLIENTS bash "$baseline" | tee "$tmp/baseline.txt"
+raw() { # raw SCRIPT CLIENTS FIELD: a number from baseline.sh's output
+  local v
+  v=$(awk -v s="$1" -v c="clients=$2" -v f="$3" '$1 == s && $2 == c {
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$tmp/baseline.txt" | head -n 1)
+  echo "${v:-0}"
+}
+
+# ---- (c) boxoffice on a fresh PostgreSQL database -------------------------
+say "boxoffice: build, fresh database $db, migrate, seed, serve"
+go build -o bin/boxoffice ./cmd/boxoffice
+bin=$root/bin/boxoffice
+psql -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$db?sslmode=disable"
+# From an empty directory, so that no .env changes the settings.
+(cd "$tmp" && "$bin" migrate >/dev/null && "$bin" seed)
+
+# ---- (b) raw PostgreSQL: the SQL of the read scenario ---------------------
+# On boxoffice's own database and data, while the server is not running
+# (PostgreSQL's connections are few: max_connections is often 100).
+read_baseline() { # read_baseline NAME: pgbench with boxoffice's read SQL on its database
+  local out
+  out=$(pgbench -n -M prepared -f bench/read-events.sql -f bench/read-bookings.sql \
+    -c "$CONNS" -j 2 -T "$SECS" "$db" 2>&1) || { echo "$out" >&2; failed="$failed $1-raw"; return 0; }
+  echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1 >"$tmp/$1.raw"
+  printf '%-12s %9.0f pages/s  raw PostgreSQL, %s clients, the same SQL (bench/read-*.sql)\n' "$1" "$(cat "$tmp/$1.raw")" "$CONNS"
+}
+rows() { psql -d "$db" -Atc "SELECT (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM bookings) || ' bookings'"; }
+
+say "read on the demo data ($(rows)): its SQL in pgbench"
+read_baseline read-seed
+
+port=
+for _ in $(seq 50); do
+  p=$((20000 + RANDOM % 30000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+done
+[ -n "$port" ] || { echo "bench: no free port" >&2; exit 1; }
+url=http://127.0.0.1:$port/graphql
+(cd "$tmp" && HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn exec "$bin" serve) >"$tmp/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: the server is not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
+echo "serving on $url (pid $server_pid, LOG_LEVEL=warn)"
+
+# Fields of `boxoffice bench -json`: top-level ones are indented by 2
+# spaces, those of the overall latency and the verification by 4.
+jtop() { local v; v=$(sed -n "s/^  \"$2\": \\([-0-9.e+]*\\),\\{0,1\\}\$/\\1/p" "$1" 2>/dev/null | head -n 1); echo "${v:-0}"; }
+jsub() { local v; v=$(sed -n "s/^    \"$2\": \\([-0-9.e+]*\\),\\{0,1\\}\$/\\1/p" "$1" 2>/dev/null | head -n 1); echo "${v:-0}"; }
+jsummary() { sed -n 's/^    "summary": "\(.*\)",\{0,1\}$/\1/p' "$1" 2>/dev/null | head -n 1; }
+jerrors() {
+  awk '/^  "(errors|transport_errors)": \{$/ { f = 1; next } f && /^  \}/ { f = 0 }
+    f { gsub(/[ ",]/, ""); sub(/:/, " "); printf "%s%s", sep, $0; sep = ", " }' "$1" 2>/dev/null || true
+}
+
+bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
+  local name=$1 scenario=$2; shift 2
+  local out=$tmp/$name.json
+  if ! "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario" >"$out" 2>"$tmp/$name.err"; then
+    failed="$failed $name"
+    echo "boxoffice bench $scenario FAILED:" >&2
+    cat "$tmp/$name.err" >&2
+  fi
+  local errs what=bookings_per_sec
+  errs=$(jerrors "$out")
+  [ "$scenario" = read ] && what=reads_per_sec
+  printf '%-12s %9.0f req/s  %9.0f %s  p50 %.1f ms  p99 %.1f ms  errors: %s\n' "$name" \
+    "$(jtop "$out" requests_per_sec)" "$(jtop "$out" $what)" "${what%_per_sec}/s" \
+    "$(jsub "$out" p50_ms)" "$(jsub "$out" p99_ms)" "${errs:-none}"
+  local summary
+  summary=$(jsummary "$out")
+  [ -n "$summary" ] && echo "             $summary"
+  return 0
+}
+
+say "read on the demo data: boxoffice"
+bench read-seed read
+
+say "hot: boxoffice, sampling its memory"
+hwm_kb() { local v; v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null); echo "${v:-0}"; }
+(
+  max=0
+  while kill -0 "$server_pid" 2>/dev/null; do
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$max" ] && max=$rss && echo "$max" >"$tmp/rss.max"
+    sleep 0.2
+  done
+) &
+sampler_pid=$!
+bench hot hot
+kill "$sampler_pid" 2>/dev/null || true
+wait "$sampler_pid" 2>/dev/null || true
+sampler_pid=
+hot_rss_kb=$(cat "$tmp/rss.max" 2>/dev/null || echo 0)
+hot_hwm_kb=$(hwm_kb)
+
+say "spread: boxoffice"
+bench spread spread
+
+say "read with data ($(rows)): boxoffice"
+bench read-data read
+end_hwm_kb=$(hwm_kb)
+
+kill -TERM "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+
+say "read with data: its SQL in pgbench, on the same database"
+read_baseline read-data
+psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
+
+# ---- (d) the table ---------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+check() { # check VALUE OP LIMIT: ok or MISS
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+    if (v == "n/a" || v == "") { print "MISS"; exit }
+    ok = (op == ">=") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); print ok ? "ok" : "MISS" }'
+}
+misses=0
+row() { # row SCENARIO RAW BOXOFFICE P99 TARGET-TEXT RATIO-TARGET [P99-TARGET]
+  local r status
+  r=$(ratio "$3" "$2")
+  status=$(check "$r" ">=" "$6")
+  if [ -n "${7:-}" ] && [ "$(check "$4" "<=" "$7")" = MISS ]; then status=MISS; fi
+  [ "$status" = MISS ] && misses=$((misses + 1))
+  printf '%-18s %14.0f %10.0f %7s %8.1f   %-26s %s\n' "$1" "$2" "$3" "${r}x" "$4" "$5" "$status"
+}
+raw_hot=$(raw hot "$CONNS" tx/s)
+raw_spread=$(raw spread "$CONNS" tx/s)
+hot_ratio=$(ratio "$(jtop "$tmp/hot.json" bookings_per_sec)" "$raw_hot")
+
+say "results: ${CONNS} connections, ${SECS} s each, $(nproc) CPU(s); rates per second"
+printf '%-18s %14s %10s %7s %8s   %-26s %s\n' scenario "raw PostgreSQL" boxoffice ratio "p99 ms" target ""
+row "hot (bookings)" "$raw_hot" "$(jtop "$tmp/hot.json" bookings_per_sec)" "$(jsub "$tmp/hot.json" p99_ms)" \
+  ">= 5x (10x), p99 <= 50 ms" 5 50
+row "spread (bookings)" "$raw_spread" "$(jtop "$tmp/spread.json" bookings_per_sec)" "$(jsub "$tmp/spread.json" p99_ms)" \
+  ">= 1x" 1
+row "read, demo data" "$(cat "$tmp/read-seed.raw" 2>/dev/null || echo 0)" "$(jtop "$tmp/read-seed.json" reads_per_sec)" \
+  "$(jsub "$tmp/read-seed.json" p99_ms)" ">= 0.5x" 0.5
+row "read, with data" "$(cat "$tmp/read-data.raw" 2>/dev/null || echo 0)" "$(jtop "$tmp/read-data.json" reads_per_sec)" \
+  "$(jsub "$tmp/read-data.json" p99_ms)" ">= 0.5x" 0.5
+rss_status=$(check "$((end_hwm_kb / 1024))" "<=" 150)
+[ "$rss_status" = MISS ] && misses=$((misses + 1))
+printf '%-18s peak %d MB by the end of hot (max sampled VmRSS %d MB), %d MB by the end   %s %s\n' "server RSS" \
+  "$((hot_hwm_kb / 1024))" "$((hot_rss_kb / 1024))" "$((end_hwm_kb / 1024))" "<= 150 MB" "$rss_status"
+echo
+echo "raw: pgbench tx/s at $CONNS clients (hot, spread: one booking a transaction; read: one page a transaction)."
+echo "raw hot-batch10: $(raw hot-batch10 "$CONNS" bookings/s) bookings/s at $CONNS clients, 10 bookings a transaction (what group commit can reach)."
+awk -v r="$hot_ratio" 'BEGIN { if (r + 0 >= 10) print "hot: the 10x stretch target is met." }'
+echo "took $(($(date +%s) - started)) s"
+
+if [ -n "$failed" ]; then
+  echo "FAILED:$failed" >&2
+  exit 1
+fi
+if [ "$misses" -gt 0 ]; then
+  echo "$misses target(s) missed"
+  [ "${BENCH_STRICT:-0}" = 1 ] && exit 1
+fi
+exit 0

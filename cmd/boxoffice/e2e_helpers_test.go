@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// binary is the boxoffice command built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "boxoffice-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "boxoffice")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build boxoffice: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// workdir is a directory to run boxoffice in, with the given .env lines.
+func workdir(t *testing.T, dotenv ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if len(dotenv) > 0 {
+		if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(strings.Join(dotenv, "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// cli runs a boxoffice command in dir and returns its combined output.
+func cli(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// cleanEnv is the test process's environment without boxoffice's own
+// variables, so only the .env under test configures the binary.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "PORT", "HOST", "NODE_ENV", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_NAME", "DB_SCHEMA", "DB_SSL_ENABLED", "LOG_LEVEL":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// instance is a running `boxoffice serve`.
+type instance struct {
+	url  string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs `boxoffice serve` in dir on a free port and waits until
+// it answers /healthz. It is stopped with SIGTERM at the end of the test.
+func startServer(t *testing.T, dir string, env ...string) *instance {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(binary, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), append([]string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(port)}, env...)...)
+	s := &instance{url: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = s.logs, s.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() { s.stop(t) })
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("server exited during start-up: %v\n%s", err, s.logs.String())
+		default:
+		}
+		if resp, err := http.Get(s.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not answer within 60s\n%s", s.logs.String())
+	return nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *instance) stop(t *testing.T) {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		s.done <- err
+		if err != nil {
+			t.Errorf("server exited with %v after SIGTERM\n%s", err, s.logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		t.Errorf("server did not stop within 30s of SIGTERM")
+	}
+}
+
+// gqlResponse is a GraphQL response with its errors' codes at hand.
+type gqlResponse struct {
+	Data   map[string]any `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	status int
+}
+
+func (r gqlResponse) codes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		out = append(out, fmt.Sprint(e.Extensions["code"]))
+	}
+	return out
+}
+
+// query posts a GraphQL operation and decodes the answer.
+func (s *instance) query(t *testing.T, query string, vars map[string]any) gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("decode response (status %d): %v", resp.StatusCode, err)
+	}
+	r.status = resp.StatusCode
+	return r
+}
+
+// mustQuery is query that fails the test on any GraphQL error.
+func (s *instance) mustQuery(t *testing.T, query string, vars map[string]any) map[string]any {
+	t.Helper()
+	r := s.query(t, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("query failed: %+v\nquery: %s", r.Errors, query)
+	}
+	return r.Data
+}
+
+// postgresAdmin returns a connection to the test PostgreSQL, or skips the
+// test when it is unreachable (fails instead with BOXOFFICE_REQUIRE_POSTGRES=1).
+func postgresAdmin(t *testing.T) *sql.DB {
+	t.Helper()
+	url := os.Getenv("BOXOFFICE_TEST_POSTGRES_URL")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", url)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		if os.Getenv("BOXOFFICE_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("PostgreSQL is required (BOXOFFICE_REQUIRE_POSTGRES=1) but unreachable: %v", err)
+		}
+		t.Skipf("PostgreSQL unreachable, skipping (set BOXOFFICE_REQUIRE_POSTGRES=1 to fail instead): %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// freshDatabase creates an empty PostgreSQL database dropped after the test.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	admin := postgresAdmin(t)
+	name := fmt.Sprintf("boxoffice_e2e_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	return name
+}
+
+// at walks a decoded JSON value: at(data, "users", "items", 0, "id").
+func at(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}

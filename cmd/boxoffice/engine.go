@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/config"
+	"github.com/boxoffice/boxoffice/postgres"
+	"github.com/boxoffice/boxoffice/sqlite"
+)
+
+// engine is a database: the store and its schema management.
+type engine interface {
+	boxoffice.Store
+	boxoffice.Migrator
+}
+
+// setup loads the configuration from the environment and ./.env and makes
+// the logger every command uses.
+func setup() (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(".")
+	if err != nil {
+		return cfg, nil, fmt.Errorf("configuration: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.Production {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return cfg, slog.New(h), nil
+}
+
+// openEngine opens the configured database without migrating it.
+func openEngine(ctx context.Context, cfg config.Config) (engine, error) {
+	switch cfg.Engine {
+	case config.Postgres:
+		db, err := postgres.Open(ctx, postgres.Config{
+			URL: cfg.PostgresURL, Schema: cfg.PostgresSchema,
+			MaxConns: int32(cfg.DBMaxConns), StatementTimeout: cfg.StatementTimeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		return db, nil
+	default:
+		db, err := sqlite.Open(ctx, cfg.SQLitePath)
+		if err != nil {
+			return nil, fmt.Errorf("open embedded database %s: %w", cfg.SQLitePath, err)
+		}
+		return db, nil
+	}
+}
+
+// describe names the database for log lines, without credentials.
+func describe(cfg config.Config) []any {
+	if cfg.Engine == config.Postgres {
+		return []any{"engine", "postgres", "schema", cfg.PostgresSchema}
+	}
+	return []any{"engine", "sqlite", "path", cfg.SQLitePath}
+}

@@ -1,0 +1,138 @@
+// Package config reads boxoffice's configuration from the environment and
+// from a .env file in the working directory; the environment wins. The
+// original app's .env works as it is.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Engines.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// DefaultSQLitePath is where the embedded database lives when no database
+// is configured.
+const DefaultSQLitePath = "boxoffice.db"
+
+// Config is every setting of the server and the CLI.
+type Config struct {
+	Host string // HOST
+	Port int    // PORT
+
+	Production bool       // NODE_ENV=production: JSON logs
+	LogLevel   slog.Level // LOG_LEVEL
+
+	Engine           string        // postgres or sqlite, from the settings below
+	PostgresURL      string        // DATABASE_URL=postgres://…, or built from DB_*
+	PostgresSchema   string        // DB_SCHEMA: every table lives in it
+	SQLitePath       string        // DATABASE_URL=sqlite:PATH, default ./boxoffice.db
+	DBMaxConns       int           // DB_MAX_CONNS
+	StatementTimeout time.Duration // DB_STATEMENT_TIMEOUT
+
+	RequestTimeout  time.Duration // HTTP_REQUEST_TIMEOUT
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	Introspection   bool          // GRAPHQL_INTROSPECTION
+}
+
+// Addr is the address the server listens on.
+func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
+
+// Load reads the configuration from the process environment and from the
+// .env file in dir (missing is fine). An error names the variable at fault.
+func Load(dir string) (Config, error) {
+	dotenv, err := godotenv.Read(filepath.Join(dir, ".env"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf(".env: %w", err)
+	}
+	return Parse(func(key string) (string, bool) {
+		if v, ok := os.LookupEnv(key); ok {
+			return v, true
+		}
+		v, ok := dotenv[key]
+		return v, ok
+	})
+}
+
+// Parse builds a Config from lookup, which returns a variable's value.
+func Parse(lookup func(string) (string, bool)) (Config, error) {
+	e := env{lookup: lookup}
+	c := Config{
+		Host:             e.str("HOST", "localhost"),
+		Port:             e.integer("PORT", 3000, 0, 65535),
+		Production:       e.str("NODE_ENV", "development") == "production",
+		LogLevel:         e.level("LOG_LEVEL", slog.LevelInfo),
+		DBMaxConns:       e.integer("DB_MAX_CONNS", 16, 1, 1000),
+		StatementTimeout: e.duration("DB_STATEMENT_TIMEOUT", 10*time.Second),
+		RequestTimeout:   e.duration("HTTP_REQUEST_TIMEOUT", 30*time.Second),
+		ShutdownTimeout:  e.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
+		Introspection:    e.boolean("GRAPHQL_INTROSPECTION", true),
+	}
+	e.database(&c)
+	if e.err != nil {
+		return Config{}, e.err
+	}
+	return c, nil
+}
+
+// database picks the engine: DATABASE_URL if set, else PostgreSQL from the
+// DB_* variables if DB_HOST or DB_NAME is set, else the embedded database.
+func (e *env) database(c *Config) {
+	c.PostgresSchema = e.str("DB_SCHEMA", "")
+	if raw, ok := e.lookup("DATABASE_URL"); ok && raw != "" {
+		switch {
+		case strings.HasPrefix(raw, "sqlite:"):
+			c.Engine, c.SQLitePath = SQLite, strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+			if c.SQLitePath == "" {
+				e.fail("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:./boxoffice.db")
+			}
+		case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+			if _, err := url.Parse(raw); err != nil {
+				e.fail("DATABASE_URL", "is not a valid URL")
+			}
+			c.Engine, c.PostgresURL = Postgres, raw
+		default:
+			e.fail("DATABASE_URL", "must start with postgres://, postgresql:// or sqlite:")
+		}
+		return
+	}
+	host, hasHost := e.lookup("DB_HOST")
+	name, hasName := e.lookup("DB_NAME")
+	if !hasHost && !hasName {
+		c.Engine, c.SQLitePath = SQLite, DefaultSQLitePath
+		return
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	if name == "" {
+		name = "postgres"
+	}
+	port := e.integer("DB_PORT", 5432, 1, 65535)
+	sslmode := "disable"
+	if e.boolean("DB_SSL_ENABLED", false) {
+		sslmode = "require"
+	}
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(e.str("DB_USERNAME", "postgres"), e.str("DB_PASSWORD", "")),
+		Host:     fmt.Sprintf("%s:%d", host, port),
+		Path:     "/" + name,
+		RawQuery: "sslmode=" + sslmode,
+	}
+	if pw, _ := e.lookup("DB_PASSWORD"); pw == "" {
+		u.User = url.User(e.str("DB_USERNAME", "postgres"))
+	}
+	c.Engine, c.PostgresURL = Postgres, u.String()
+}

@@ -1,0 +1,98 @@
+package config
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseOriginalEnv(t *testing.T) {
+	// The original NestJS app's .env, verbatim.
+	c, err := Parse(lookupFrom(map[string]string{
+		"PORT": "3000", "NODE_ENV": "development", "HOST": "localhost",
+		"DB_HOST": "localhost", "DB_PORT": "5432", "DB_USERNAME": "postgres", "DB_PASSWORD": "postgres",
+		"DB_NAME": "event_ticket_booking", "DB_SCHEMA": "event_booking_2", "DB_SSL_ENABLED": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Engine != Postgres || c.PostgresSchema != "event_booking_2" || c.Addr() != "localhost:3000" || c.Production {
+		t.Fatalf("unexpected config: %+v", c)
+	}
+	if want := "postgres://postgres:postgres@localhost:5432/event_ticket_booking?sslmode=disable"; c.PostgresURL != want {
+		t.Fatalf("PostgresURL = %q, want %q", c.PostgresURL, want)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Engine != SQLite || c.SQLitePath != DefaultSQLitePath || c.Port != 3000 || c.Host != "localhost" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.LogLevel != slog.LevelInfo || c.RequestTimeout != 30*time.Second || !c.Introspection {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"sqlite:/tmp/x.db":                  SQLite,
+		"sqlite:data/b.db":                  SQLite,
+		"postgres://u@h:5432/d":             Postgres,
+		"postgresql://u@h/d?sslmode=verify": Postgres,
+	} {
+		c, err := Parse(lookupFrom(map[string]string{"DATABASE_URL": raw, "DB_HOST": "ignored"}))
+		if err != nil || c.Engine != want {
+			t.Errorf("DATABASE_URL=%s: engine %q err %v, want %s", raw, c.Engine, err, want)
+		}
+	}
+	c, _ := Parse(lookupFrom(map[string]string{"DATABASE_URL": "sqlite:data/b.db"}))
+	if c.SQLitePath != "data/b.db" {
+		t.Errorf("SQLitePath = %q", c.SQLitePath)
+	}
+	c, _ = Parse(lookupFrom(map[string]string{"DB_HOST": "db", "DB_SSL_ENABLED": "true"}))
+	if !strings.Contains(c.PostgresURL, "sslmode=require") || !strings.HasPrefix(c.PostgresURL, "postgres://postgres@db:5432/") {
+		t.Errorf("PostgresURL = %q", c.PostgresURL)
+	}
+}
+
+func TestParseBadValueNamesVariable(t *testing.T) {
+	for key, val := range map[string]string{
+		"PORT": "abc", "DB_PORT": "70000", "DB_SSL_ENABLED": "maybe", "LOG_LEVEL": "loud",
+		"HTTP_REQUEST_TIMEOUT": "-1s", "DATABASE_URL": "mysql://x", "GRAPHQL_INTROSPECTION": "2",
+	} {
+		vars := map[string]string{key: val}
+		if key == "DB_PORT" || key == "DB_SSL_ENABLED" {
+			vars["DB_HOST"] = "localhost"
+		}
+		_, err := Parse(lookupFrom(vars))
+		if err == nil || !strings.HasPrefix(err.Error(), key+" ") {
+			t.Errorf("%s=%s: error %v, want one naming %s", key, val, err, key)
+		}
+	}
+}
+
+func TestLoadEnvironmentWinsOverDotenv(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("PORT=4000\nLOG_LEVEL=debug\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PORT", "5000")
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 5000 || c.LogLevel != slog.LevelDebug {
+		t.Fatalf("got port %d level %v, want 5000 (environment) and debug (.env)", c.Port, c.LogLevel)
+	}
+}

@@ -1,0 +1,49 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+func TestPresentErrorCodes(t *testing.T) {
+	var logs bytes.Buffer
+	present := presentError(slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx := boxoffice.NewContextWithRequestID(context.Background(), "r1")
+
+	for _, tc := range []struct {
+		err           error
+		code, message string
+	}{
+		{boxoffice.Invalidf("email", "bad email"), codeBadUserInput, "bad email"},
+		{boxoffice.Errorf(boxoffice.ENOTFOUND, "no user"), codeNotFound, "no user"},
+		{boxoffice.Errorf(boxoffice.ESOLDOUT, "sold out"), codeSoldOut, "sold out"},
+		{boxoffice.Errorf(boxoffice.ECONFLICT, "stale"), codeConflict, "stale"},
+		{boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "who?"), codeUnauthenticated, "who?"},
+		{boxoffice.Errorf(boxoffice.EFORBIDDEN, "no"), codeForbidden, "no"},
+		{boxoffice.Errorf(boxoffice.ERATELIMITED, "slow down"), codeRateLimited, "slow down"},
+		{fmt.Errorf("sqlite: SELECT * FROM users: %w", boxoffice.Errorf(boxoffice.ENOTFOUND, "no user")), codeNotFound, "no user"},
+		{boxoffice.Errorf(boxoffice.EINTERNAL, "disk on fire"), codeInternal, "internal error (request id r1)"},
+		{errors.New(`pq: relation "users" does not exist`), codeInternal, "internal error (request id r1)"},
+		{recoverPanic(ctx, "nil map"), codeInternal, "internal error (request id r1)"},
+	} {
+		got := present(ctx, tc.err)
+		if got.Extensions["code"] != tc.code || got.Message != tc.message {
+			t.Errorf("%v: got %q %v", tc.err, got.Message, got.Extensions)
+		}
+	}
+	if got := present(ctx, boxoffice.Invalidf("email", "bad")); got.Extensions["field"] != "email" {
+		t.Errorf("field: %v", got.Extensions)
+	}
+	for _, secret := range []string{"disk on fire", "does not exist", "nil map"} {
+		if !strings.Contains(logs.String(), secret) {
+			t.Errorf("%q not logged", secret)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/graph/generated"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultComplexityLimit = 50_000
+	DefaultMaxDepth        = 12
+	DefaultQueryCacheSize  = 1000
+	DefaultLoaderWait      = 2 * time.Millisecond
+)
+
+// parserTokenLimit bounds the work of parsing one query; the largest
+// legitimate documents (introspection) use about 1,500 tokens.
+const parserTokenLimit = 20_000
+
+// Config is what NewHandler needs.
+type Config struct {
+	Users    boxoffice.UserService
+	Events   boxoffice.EventService
+	Bookings boxoffice.BookingService
+	Logger   *slog.Logger // nil: slog.Default()
+
+	// Introspection lets clients read the schema (GraphiQL needs it).
+	Introspection bool
+	// ComplexityLimit bounds an operation's cost, where a list field costs
+	// its page size times its selection (see complexity.go). 0: the
+	// default; negative: no limit.
+	ComplexityLimit int
+	// MaxDepth bounds how deeply fields nest. 0: the default.
+	MaxDepth int
+	// QueryCacheSize is the number of parsed and validated queries kept
+	// (LRU), so a repeated query skips both. 0: the default.
+	QueryCacheSize int
+	// LoaderWait is how long a dataloader collects keys before it fetches
+	// (see loaders.go). 0: the default.
+	LoaderWait time.Duration
+}
+
+type services struct {
+	users    boxoffice.UserService
+	events   boxoffice.EventService
+	bookings boxoffice.BookingService
+}
+
+// NewHandler returns the GraphQL endpoint: POST with a JSON body for any
+// operation, GET for queries only.
+func NewHandler(cfg Config) http.Handler {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings}
+	schema := generated.NewExecutableSchema(generated.Config{
+		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings},
+		Complexity: complexity(),
+	})
+
+	srv := handler.New(schema)
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](positiveOr(cfg.QueryCacheSize, DefaultQueryCacheSize)))
+	srv.SetParserTokenLimit(parserTokenLimit)
+	srv.SetValidationRulesFn(validationRules(positiveOr(cfg.MaxDepth, DefaultMaxDepth), cfg.Introspection))
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic)
+	srv.Use(operationLogger{log: log})
+	srv.Use(queriesOnlyOverGET{})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	if limit := cfg.ComplexityLimit; limit >= 0 {
+		srv.Use(extension.FixedComplexityLimit(positiveOr(limit, DefaultComplexityLimit)))
+	}
+	srv.AroundRootFields(freshLoadersPerMutation)
+
+	wait := cfg.LoaderWait
+	if wait <= 0 {
+		wait = DefaultLoaderWait
+	}
+	return &httpHandler{next: srv, services: svc, loaderWait: wait}
+}
+
+// positiveOr returns n, or def for a zero (unset) n.
+func positiveOr(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+// freshLoadersPerMutation empties the loaders before each mutation field:
+// mutation fields run one after the other, and each must see the state its
+// own write left.
+func freshLoadersPerMutation(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+		loadersFrom(ctx).clear()
+	}
+	return next(ctx)
+}

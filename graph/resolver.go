@@ -1,0 +1,11 @@
+package graph
+
+import "github.com/boxoffice/boxoffice"
+
+// Resolver is the root resolver: it turns GraphQL arguments into one call
+// of a domain service each. Nested objects come through the loaders.
+type Resolver struct {
+	users    boxoffice.UserService
+	events   boxoffice.EventService
+	bookings boxoffice.BookingService
+}

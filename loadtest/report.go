@@ -1,0 +1,203 @@
+package loadtest
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Report is the outcome of a run. Rates and latencies cover the measured
+// window only (not the warm-up); the verification covers the whole run.
+type Report struct {
+	Scenario    Scenario `json:"scenario"`
+	URL         string   `json:"url"`
+	Concurrency int      `json:"concurrency"`
+	DurationSec float64  `json:"duration_sec"`
+	WarmUpSec   float64  `json:"warmup_sec"`
+	Events      int      `json:"events"` // events booked on
+	Users       int      `json:"users"`  // users booking
+
+	Requests       int64   `json:"requests"`
+	RequestsPerSec float64 `json:"requests_per_sec"`
+	// Bookings the server confirmed.
+	Bookings       int64   `json:"bookings"`
+	BookingsPerSec float64 `json:"bookings_per_sec"`
+	// Reads answered without errors.
+	Reads       int64   `json:"reads"`
+	ReadsPerSec float64 `json:"reads_per_sec"`
+
+	// Latency of every request answered, in milliseconds.
+	Latency Latency `json:"latency"`
+	// Per operation: createBooking, events page, bookings page.
+	Operations []Operation `json:"operations"`
+
+	// Errors are GraphQL errors by extensions.code (NO_CODE without one);
+	// ErrorSamples one message per code.
+	Errors       map[string]int64  `json:"errors"`
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	// TransportErrors are requests without a GraphQL answer, by cause.
+	TransportErrors map[string]int64 `json:"transport_errors"`
+
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// Latency is a latency summary in milliseconds.
+type Latency struct {
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	P99  float64 `json:"p99_ms"`
+	Max  float64 `json:"max_ms"`
+	Mean float64 `json:"mean_ms"`
+}
+
+// Operation is the record of one kind of request.
+type Operation struct {
+	Name      string  `json:"name"`
+	Requests  int64   `json:"requests"`
+	OK        int64   `json:"ok"`
+	PerSecond float64 `json:"per_sec"`
+	Latency   Latency `json:"latency"`
+}
+
+func latency(h *histogram) Latency {
+	ms := func(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) / 1000 }
+	return Latency{
+		P50: ms(h.quantile(0.50)), P95: ms(h.quantile(0.95)), P99: ms(h.quantile(0.99)),
+		Max: ms(time.Duration(h.max) * time.Microsecond), Mean: ms(h.mean()),
+	}
+}
+
+func newReport(o Options, st *stats, elapsed time.Duration, events, users int) *Report {
+	secs := elapsed.Seconds()
+	rate := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return math.Round(float64(n)/secs*10) / 10
+	}
+	r := &Report{
+		Scenario: o.Scenario, URL: o.URL, Concurrency: o.Concurrency,
+		DurationSec: secs, WarmUpSec: o.WarmUp.Seconds(), Events: events, Users: users,
+		Errors: st.errs, ErrorSamples: st.samples, TransportErrors: st.transport,
+	}
+	var all histogram
+	for i := range opCount {
+		all.merge(&st.hist[i])
+		r.Requests += st.requests[i]
+		if st.requests[i] == 0 {
+			continue
+		}
+		r.Operations = append(r.Operations, Operation{
+			Name: opNames[i], Requests: st.requests[i], OK: st.ok[i],
+			PerSecond: rate(st.requests[i]), Latency: latency(&st.hist[i]),
+		})
+	}
+	r.Bookings = st.ok[opBooking]
+	r.Reads = st.ok[opReadEvents] + st.ok[opReadBookings]
+	r.RequestsPerSec, r.BookingsPerSec, r.ReadsPerSec = rate(r.Requests), rate(r.Bookings), rate(r.Reads)
+	r.Latency = latency(&all)
+	return r
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the report for people.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%s: %d connections, %.1f s", r.Scenario, r.Concurrency, r.DurationSec)
+	if r.WarmUpSec > 0 {
+		fmt.Fprintf(&b, " after %.1f s of warm-up", r.WarmUpSec)
+	}
+	fmt.Fprintf(&b, ", against %s", r.URL)
+	if r.Events > 0 {
+		fmt.Fprintf(&b, " (%d event(s), %d user(s))", r.Events, r.Users)
+	}
+	fmt.Fprintf(&b, "\n  requests    %12s  %10s/s\n", thousands(float64(r.Requests)), thousands(r.RequestsPerSec))
+	if r.Scenario != Read {
+		fmt.Fprintf(&b, "  bookings    %12s  %10s/s  confirmed\n", thousands(float64(r.Bookings)), thousands(r.BookingsPerSec))
+	}
+	if r.Scenario == Read || r.Scenario == Mixed {
+		fmt.Fprintf(&b, "  reads       %12s  %10s/s  without errors\n", thousands(float64(r.Reads)), thousands(r.ReadsPerSec))
+	}
+	fmt.Fprintf(&b, "  latency     %s\n", r.Latency)
+	if len(r.Operations) > 1 {
+		for _, op := range r.Operations {
+			fmt.Fprintf(&b, "    %-14s %s\n", op.Name, op.Latency)
+		}
+	}
+	fmt.Fprintf(&b, "  errors      %s\n", counts(r.Errors))
+	for _, code := range slices.Sorted(maps.Keys(r.ErrorSamples)) {
+		fmt.Fprintf(&b, "    %s: %s\n", code, r.ErrorSamples[code])
+	}
+	fmt.Fprintf(&b, "  transport   %s\n", counts(r.TransportErrors))
+	if v := r.Verification; v != nil {
+		fmt.Fprintln(&b, v.Summary)
+		if !v.OK {
+			for i, f := range v.Failures {
+				if i == 10 {
+					fmt.Fprintf(&b, "  … %d more\n", len(v.Failures)-i)
+					break
+				}
+				fmt.Fprintf(&b, "  FAILED: %s\n", f)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (l Latency) String() string {
+	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  max %s  (mean %s)", ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), ms(l.Mean))
+}
+
+func ms(v float64) string {
+	if v < 10 {
+		return strconv.FormatFloat(v, 'f', 2, 64) + " ms"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64) + " ms"
+}
+
+// counts lists a map's entries, largest first.
+func counts(m map[string]int64) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b))
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " " + thousands(float64(m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// thousands formats a number with commas, rounded to a whole number.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,107 @@
+package boxoffice_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	hot, past, gone := boxoffice.NewID(), boxoffice.NewID(), boxoffice.NewID()
+	alice, ghost := boxoffice.NewID(), boxoffice.NewID()
+	stock := map[string]*boxoffice.EventStock{
+		hot:  {Available: 5, Date: now.Add(time.Hour)},
+		past: {Available: 5, Date: now.Add(-time.Hour)},
+	}
+	users := map[string]bool{alice: true}
+	reqs := []boxoffice.BookingRequest{
+		{UserID: alice, EventID: hot, Tickets: 3},  // ok, 2 left
+		{UserID: alice, EventID: hot, Tickets: 3},  // only 2 left
+		{UserID: ghost, EventID: hot, Tickets: 1},  // unknown user
+		{UserID: alice, EventID: gone, Tickets: 1}, // unknown event
+		{UserID: alice, EventID: past, Tickets: 1}, // started
+		{UserID: alice, EventID: hot, Tickets: 2},  // ok, 0 left
+		{UserID: alice, EventID: hot, Tickets: 1},  // sold out
+	}
+	plan := boxoffice.PlanBookings(reqs, stock, users, now)
+	want := []struct {
+		code      string
+		remaining int
+	}{{"", 2}, {boxoffice.ESOLDOUT, 2}, {boxoffice.ENOTFOUND, 2}, {boxoffice.ENOTFOUND, 0}, {boxoffice.ECONFLICT, 5}, {"", 0}, {boxoffice.ESOLDOUT, 0}}
+	for i, w := range want {
+		r := plan.Results[i]
+		if got := boxoffice.ErrorCode(r.Err); got != w.code || r.Remaining != w.remaining {
+			t.Errorf("request %d: code %q remaining %d, want %q and %d", i, got, r.Remaining, w.code, w.remaining)
+		}
+		if (r.Booking != nil) != (w.code == "") {
+			t.Errorf("request %d: booking %v with code %q", i, r.Booking, w.code)
+		}
+	}
+	if len(plan.Bookings) != 2 || plan.Taken[hot] != 5 || len(plan.Taken) != 1 {
+		t.Fatalf("plan writes %d bookings, takes %v; want 2 bookings and 5 tickets of one event", len(plan.Bookings), plan.Taken)
+	}
+	if b := plan.Bookings[0]; b.Status != boxoffice.BookingConfirmed || !b.CreatedAt.Equal(now) || !boxoffice.ValidID(b.ID) {
+		t.Fatalf("booking fields: %+v", b)
+	}
+}
+
+func TestPageBounds(t *testing.T) {
+	ptr := func(n int) *int { return &n }
+	if p, err := boxoffice.NewPage(nil, nil); err != nil || p.Page != 1 || p.Limit != 10 || p.Offset() != 0 {
+		t.Fatalf("defaults: %+v %v", p, err)
+	}
+	if p, err := boxoffice.NewPage(ptr(3), ptr(100)); err != nil || p.Offset() != 200 {
+		t.Fatalf("page 3 of 100: %+v %v", p, err)
+	}
+	for _, tc := range []struct {
+		page, limit *int
+		field       string
+	}{{ptr(0), nil, "page"}, {ptr(-1), nil, "page"}, {nil, ptr(0), "limit"}, {nil, ptr(101), "limit"}} {
+		_, err := boxoffice.NewPage(tc.page, tc.limit)
+		if boxoffice.ErrorCode(err) != boxoffice.EINVALID || boxoffice.ErrorField(err) != tc.field {
+			t.Errorf("page %v limit %v: %v, want EINVALID on %s", tc.page, tc.limit, err, tc.field)
+		}
+	}
+}
+
+func TestErrorCodeAndMessage(t *testing.T) {
+	if boxoffice.ErrorCode(nil) != "" {
+		t.Fatal("nil has a code")
+	}
+	coded := boxoffice.Errorf(boxoffice.ESOLDOUT, "only %d tickets left", 2)
+	wrapped := &wrapErr{coded}
+	if boxoffice.ErrorCode(wrapped) != boxoffice.ESOLDOUT || boxoffice.ErrorMessage(wrapped) != "only 2 tickets left" {
+		t.Fatalf("wrapped coded error lost: %v", wrapped)
+	}
+	plain := &wrapErr{nil}
+	if boxoffice.ErrorCode(plain) != boxoffice.EINTERNAL || boxoffice.ErrorMessage(plain) != "internal error" {
+		t.Fatal("an uncoded error must be internal and hide its text")
+	}
+}
+
+type wrapErr struct{ inner error }
+
+func (w *wrapErr) Error() string { return "driver said: SELECT secret" }
+func (w *wrapErr) Unwrap() error { return w.inner }
+
+func TestValidation(t *testing.T) {
+	u := &boxoffice.User{Username: "  ann ", Email: " Ann@Example.COM "}
+	if err := u.Validate(); err != nil || u.Email != "ann@example.com" || u.Username != "ann" {
+		t.Fatalf("user normalisation: %+v %v", u, err)
+	}
+	for _, bad := range []boxoffice.User{{Username: "a", Email: "a@b.c"}, {Username: "ann", Email: "not-an-email"}, {Username: "ann", Email: "Ann <a@b.c>"}} {
+		if err := bad.Validate(); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	req := boxoffice.BookingRequest{UserID: boxoffice.NewID(), EventID: boxoffice.NewID(), Tickets: 11}
+	if err := req.Validate(); boxoffice.ErrorField(err) != "numberOfTickets" {
+		t.Errorf("11 tickets: %v", err)
+	}
+	req.Tickets, req.UserID = 1, "user-uuid"
+	if err := req.Validate(); boxoffice.ErrorField(err) != "userId" {
+		t.Errorf("bad user id: %v", err)
+	}
+}

@@ -1,0 +1,139 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+func TestOpenRejectsBadSchemaNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Upper", "has-dash", `quo"te`, "a b", "1abc", "pg_catalog", "x;drop"} {
+		if db, err := Open(context.Background(), Config{URL: adminURL(), Schema: name}); err == nil {
+			db.Close()
+			t.Errorf("Open(Schema: %q) succeeded, want an error", name)
+		}
+	}
+}
+
+// Two stores in one database, in two schemas, see nothing of each other.
+func TestSchemaIsolation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := newDatabase(t)
+	alpha, beta := openDB(t, dbURL, "alpha"), openDB(t, dbURL, "beta")
+	migrate(t, alpha)
+	migrate(t, beta)
+
+	want := []string{"bookings", "events", "goose_db_version", "users"}
+	for _, schema := range []string{"alpha", "beta"} {
+		if got := tablesIn(t, alpha, schema); !slices.Equal(got, want) {
+			t.Errorf("tables in %s = %v, want %v", schema, got, want)
+		}
+	}
+	if got := tablesIn(t, alpha, "public"); len(got) != 0 {
+		t.Errorf("tables in public = %v, want none", got)
+	}
+
+	u := mustCreateUser(t, alpha, "ann")
+	if _, err := beta.FindUserByID(ctx, u.ID); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		t.Errorf("beta sees alpha's user: err = %v", err)
+	}
+	if _, n, _ := beta.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); n != 0 {
+		t.Errorf("beta has %d users, want 0", n)
+	}
+
+	if err := alpha.DropSchema(ctx); err != nil {
+		t.Fatalf("DropSchema: %v", err)
+	}
+	var n int
+	if err := beta.pool.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = 'alpha'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("schema alpha still exists (%d, %v)", n, err)
+	}
+	if got := tablesIn(t, beta, "beta"); !slices.Equal(got, want) {
+		t.Errorf("dropping alpha changed beta: %v", got)
+	}
+}
+
+// With no schema the tables go to public, and DropSchema removes them but
+// not the shared schema itself.
+func TestPublicSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, newDatabase(t), "")
+	migrate(t, db)
+	mustCreateUser(t, db, "before")
+	if _, n, err := db.FindUsers(ctx, boxoffice.UserFilter{Page: firstPage}); err != nil || n != 1 {
+		t.Fatalf("FindUsers = %d, %v", n, err)
+	}
+	if got := tablesIn(t, db, "public"); len(got) != 4 {
+		t.Fatalf("tables in public = %v, want 4", got)
+	}
+	if err := db.DropSchema(ctx); err != nil {
+		t.Fatalf("DropSchema: %v", err)
+	}
+	if got := tablesIn(t, db, "public"); len(got) != 0 {
+		t.Errorf("tables left in public: %v", got)
+	}
+	if err := db.DropSchema(ctx); err != nil {
+		t.Errorf("DropSchema again: %v", err)
+	}
+	migrate(t, db) // and back, on connections that cached statements for the old tables
+	if users, n, err := db.FindUsers(ctx, boxoffice.UserFilter{Page: firstPage}); err != nil || n != 0 || len(users) != 0 {
+		t.Errorf("FindUsers after drop and migrate = %d, %d, %v; want none", len(users), n, err)
+	}
+	mustCreateUser(t, db, "after")
+}
+
+func TestMigrateUpDownUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, newDatabase(t), testSchema)
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatalf("CreateSchema is not idempotent: %v", err)
+	}
+
+	status, err := db.MigrationStatus(ctx)
+	if err != nil || len(status) == 0 || boxoffice.Pending(status) != len(status) {
+		t.Fatalf("status before up = %+v, %v: want all pending", status, err)
+	}
+	applied, err := db.MigrateUp(ctx)
+	if err != nil || len(applied) != len(status) {
+		t.Fatalf("MigrateUp = %+v, %v", applied, err)
+	}
+	if a := applied[0]; a.Version != 1 || a.Name != "00001_init.sql" || !a.Applied || a.AppliedAt.IsZero() {
+		t.Errorf("applied[0] = %+v", a)
+	}
+	if again, err := db.MigrateUp(ctx); err != nil || len(again) != 0 {
+		t.Errorf("second MigrateUp = %+v, %v: want nothing to do", again, err)
+	}
+	if status, _ = db.MigrationStatus(ctx); boxoffice.Pending(status) != 0 {
+		t.Errorf("pending after up: %+v", status)
+	}
+
+	for range status {
+		if _, err := db.MigrateDown(ctx); err != nil {
+			t.Fatalf("MigrateDown: %v", err)
+		}
+	}
+	if got := tablesIn(t, db, testSchema); !slices.Equal(got, []string{versionTable}) {
+		t.Errorf("tables after down = %v, want only %s", got, versionTable)
+	}
+	var objects int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relname NOT LIKE 'goose%'`, testSchema).Scan(&objects); err != nil || objects != 0 {
+		t.Errorf("%d relations left after down (%v)", objects, err)
+	}
+	_, err = db.MigrateDown(ctx)
+	wantCode(t, err, boxoffice.ENOTFOUND)
+
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatalf("MigrateUp after down: %v", err)
+	}
+	mustCreateUser(t, db, "bob")
+}

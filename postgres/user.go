@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+const userColumns = "id, username, email, created_at, updated_at"
+
+func scanUser(row pgx.CollectableRow) (*boxoffice.User, error) {
+	var u boxoffice.User
+	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.CreatedAt, &u.UpdatedAt)
+	return &u, err
+}
+
+// FindUserByID returns ENOTFOUND if there is no such user.
+func (db *DB) FindUserByID(ctx context.Context, id string) (*boxoffice.User, error) {
+	if !boxoffice.ValidID(id) {
+		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "user not found")
+	}
+	rows, _ := db.pool.Query(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id)
+	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
+	if err != nil {
+		return nil, dbError(err, "find", "user")
+	}
+	return u, nil
+}
+
+// FindUsers returns a page of users, newest first, whose email and username
+// contain the filter's (case-insensitively), and how many match in all.
+// EINVALID for a bad page.
+func (db *DB) FindUsers(ctx context.Context, f boxoffice.UserFilter) ([]*boxoffice.User, int, error) {
+	var w where
+	if f.Email != "" {
+		w.add("email ILIKE $%d", containsPattern(f.Email))
+	}
+	if f.Username != "" {
+		w.add("username ILIKE $%d", containsPattern(f.Username))
+	}
+	return findPage(ctx, db, "users", userColumns, w, "created_at DESC, id DESC", f.Page, scanUser)
+}
+
+// FindUsersByIDs returns the users with these ids that exist, in no
+// particular order.
+func (db *DB) FindUsersByIDs(ctx context.Context, ids []string) ([]*boxoffice.User, error) {
+	ids = validIDs(ids)
+	if len(ids) == 0 {
+		return []*boxoffice.User{}, nil
+	}
+	rows, _ := db.pool.Query(ctx, "SELECT "+userColumns+" FROM users WHERE id = ANY($1::uuid[])", ids)
+	users, err := pgx.CollectRows(rows, scanUser)
+	if err != nil {
+		return nil, dbError(err, "find", "users")
+	}
+	return users, nil
+}
+
+// CreateUser inserts u with its email lower-cased and its times as stored
+// (UTC, microseconds), and updates u to match. ECONFLICT if the email or the
+// id is taken.
+func (db *DB) CreateUser(ctx context.Context, u *boxoffice.User) error {
+	stored := *u
+	stored.Email = strings.ToLower(u.Email)
+	stored.CreatedAt, stored.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
+	_, err := db.pool.Exec(ctx, `INSERT INTO users (id, username, email, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5)`, stored.ID, stored.Username, stored.Email, stored.CreatedAt, stored.UpdatedAt)
+	if err != nil {
+		return dbError(err, "create", "user")
+	}
+	*u = stored
+	return nil
+}

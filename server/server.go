@@ -1,0 +1,123 @@
+// Package server is boxoffice's HTTP front: routes, middleware (request
+// IDs, logging, panics, limits, time limits) and graceful shutdown. It
+// knows the GraphQL API only as an http.Handler.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Config wires the server's parts.
+type Config struct {
+	GraphQL        http.Handler                    // POST /graphql, GET /graphql?query=…
+	IDE            http.Handler                    // GET /graphql from a browser (no query)
+	Ready          func(ctx context.Context) error // /readyz: nil when the database answers
+	Logger         *slog.Logger
+	RequestTimeout time.Duration // limit of one request's work
+	MaxBodyBytes   int64         // larger request bodies get 413 (default 1 MiB)
+}
+
+// Server serves boxoffice over HTTP.
+type Server struct {
+	http *http.Server
+	log  *slog.Logger
+}
+
+// New returns a server; call Serve to start it.
+func New(cfg Config) *Server {
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	return &Server{
+		log: cfg.Logger,
+		http: &http.Server{
+			Handler:           routes(cfg),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		},
+	}
+}
+
+// Serve accepts connections on ln until Shutdown; it returns nil after a
+// graceful shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.log.Info("listening", "addr", ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql")
+	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits, until ctx ends, for the
+// requests in flight to finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+func routes(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := cfg.Ready(ctx); err != nil {
+			cfg.Logger.Warn("not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+	})
+	mux.Handle("POST /graphql", cfg.GraphQL)
+	mux.Handle("GET /graphql", ideOrQuery(cfg.IDE, cfg.GraphQL))
+	mux.Handle("GET /graphql/", cfg.IDE) // the IDE's own assets
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/graphql", http.StatusFound)
+	})
+
+	var h http.Handler = mux
+	h = limitBody(h, cfg.MaxBodyBytes)
+	h = withTimeout(h, cfg.RequestTimeout)
+	h = logRequests(h, cfg.Logger)
+	h = recoverPanics(h, cfg.Logger)
+	h = withRequestID(h)
+	return h
+}
+
+// ideOrQuery sends GET /graphql?query=… to the API (queries only; the
+// GraphQL handler refuses mutations over GET) and everything else to the IDE.
+func ideOrQuery(ide, api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("query") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		ide.ServeHTTP(w, r)
+	})
+}
+
+// writeJSON writes v as a JSON response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError writes a GraphQL-shaped error response for failures that
+// happen before the GraphQL layer, so clients see one error format.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
+		"message": message, "extensions": map[string]string{"code": code},
+	}}})
+}

@@ -1,0 +1,356 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+// openEmpty opens a fresh, unmigrated database file in t.TempDir().
+func openEmpty(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "boxoffice.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return db
+}
+
+// openDB opens a fresh, migrated database file in t.TempDir().
+func openDB(t *testing.T) *DB {
+	t.Helper()
+	db := openEmpty(t)
+	if _, err := db.MigrateUp(t.Context()); err != nil {
+		t.Fatalf("MigrateUp: %v", err)
+	}
+	return db
+}
+
+// dbFile returns the path of db's file.
+func dbFile(t *testing.T, db *DB) string {
+	t.Helper()
+	var file string
+	if err := db.reader.QueryRowContext(t.Context(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+func newUser(t *testing.T, db *DB, name string) *boxoffice.User {
+	t.Helper()
+	now := boxoffice.Now()
+	u := &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: strings.ToLower(name) + "@example.com", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateUser(t.Context(), u); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	return u
+}
+
+func newEvent(t *testing.T, db *DB, tickets int, date time.Time) *boxoffice.Event {
+	t.Helper()
+	now := boxoffice.Now()
+	e := &boxoffice.Event{
+		ID: boxoffice.NewID(), Title: "Concert", Date: date.UTC().Truncate(time.Microsecond), Location: "Hall",
+		TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 1999, Version: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := db.CreateEvent(t.Context(), e); err != nil {
+		t.Fatalf("CreateEvent: %v", err)
+	}
+	return e
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := boxoffice.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
+	}
+}
+
+func TestOpenRejectsMemory(t *testing.T) {
+	for _, path := range []string{"", ":memory:", "file::memory:?cache=shared"} {
+		if db, err := Open(t.Context(), path); err == nil {
+			db.Close()
+			t.Errorf("Open(%q): no error", path)
+		}
+	}
+}
+
+func TestOpenCreatesFileAndDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a dir", "with?odd#chars", "box.db")
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateSchema(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MigrateUp(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if file := dbFile(t, db); file != path {
+		t.Errorf("database file = %q, want %q", file, path)
+	}
+}
+
+// The pragmas come from the DSN, so every pooled connection has them: check
+// the writer and several readers held at once.
+func TestPragmasOnEveryConnection(t *testing.T) {
+	db := openDB(t)
+	ctx := t.Context()
+	check := func(name string, c interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}, queryOnly int) {
+		t.Helper()
+		want := map[string]any{
+			"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000,
+			"synchronous": 1, "query_only": queryOnly,
+		}
+		for pragma, w := range want {
+			var got any
+			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatalf("%s: PRAGMA %s: %v", name, pragma, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(w) {
+				t.Errorf("%s: %s = %v, want %v", name, pragma, got, w)
+			}
+		}
+	}
+	w, err := db.writer.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	check("writer", w, 0)
+	for i := range 3 {
+		r, err := db.reader.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		check(fmt.Sprintf("reader %d", i), r, 1)
+	}
+	if got := db.writer.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer pool: %d connections, want 1", got)
+	}
+	if got := db.reader.Stats().MaxOpenConnections; got < 2 {
+		t.Errorf("reader pool: %d connections, want several", got)
+	}
+	if _, err := db.reader.ExecContext(ctx, "DELETE FROM users"); err == nil {
+		t.Error("a reader connection could write")
+	}
+}
+
+// In WAL mode a reader sees the last commit while a write transaction is
+// open, without waiting for it.
+func TestReadsProceedDuringWriteTransaction(t *testing.T) {
+	db := openDB(t)
+	ctx := t.Context()
+	u := newUser(t, db, "alice")
+
+	release := make(chan struct{})
+	inTx := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.inWriteTx(ctx, func(c conn) error {
+			if _, err := c.exec(ctx, "UPDATE users SET username = 'changed' WHERE id = ?", u.ID); err != nil {
+				return err
+			}
+			close(inTx)
+			<-release
+			return nil
+		})
+	}()
+	<-inTx
+
+	readCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	got, err := db.FindUserByID(readCtx, u.ID)
+	if err != nil {
+		t.Fatalf("read during write transaction: %v", err)
+	}
+	if got.Username != "alice" {
+		t.Errorf("read saw uncommitted username %q", got.Username)
+	}
+	if _, total, err := db.FindUsers(readCtx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || total != 1 {
+		t.Errorf("FindUsers during write transaction: total %d, err %v", total, err)
+	}
+
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.FindUserByID(ctx, u.ID); got == nil || got.Username != "changed" {
+		t.Errorf("after commit: %+v", got)
+	}
+}
+
+func TestStatementCount(t *testing.T) {
+	db := openDB(t)
+	ctx := t.Context()
+	users := []*boxoffice.User{newUser(t, db, "ann"), newUser(t, db, "bob"), newUser(t, db, "cat")}
+	ev := newEvent(t, db, 100, time.Now().Add(time.Hour))
+
+	count := func(name string, want int64, fn func() error) {
+		t.Helper()
+		before := db.StatementCount()
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := db.StatementCount() - before; got != want {
+			t.Errorf("%s: %d statements, want %d", name, got, want)
+		}
+	}
+	var reqs []boxoffice.BookingRequest
+	for i := range 30 {
+		reqs = append(reqs, boxoffice.BookingRequest{UserID: users[i%3].ID, EventID: ev.ID, Tickets: 1})
+	}
+	// BEGIN, events, users, one INSERT, one UPDATE, COMMIT: not one per request.
+	count("BookBatch of 30", 6, func() error { _, err := db.BookBatch(ctx, reqs); return err })
+	count("FindUserByID", 1, func() error { _, err := db.FindUserByID(ctx, users[0].ID); return err })
+	ids := []string{users[0].ID, users[1].ID, users[2].ID}
+	count("FindBookingsByUserIDs", 1, func() error { _, err := db.FindBookingsByUserIDs(ctx, ids, 5); return err })
+	count("FindUsersByIDs", 1, func() error { _, err := db.FindUsersByIDs(ctx, ids); return err })
+	count("FindUsersByIDs, none", 0, func() error { _, err := db.FindUsersByIDs(ctx, nil); return err })
+	// BEGIN, count, page, ROLLBACK.
+	count("FindBookings", 4, func() error {
+		_, _, err := db.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		return err
+	})
+}
+
+// Error messages a client may see never carry SQL or driver text; the
+// others are wrapped, and shown as "internal error".
+func TestErrorsCarryNoDriverText(t *testing.T) {
+	db := openDB(t)
+	ctx := t.Context()
+	u := newUser(t, db, "alice")
+	ev := newEvent(t, db, 10, time.Now().Add(time.Hour))
+	now := boxoffice.Now()
+
+	dupEmail := &boxoffice.User{ID: boxoffice.NewID(), Username: "al", Email: "ALICE@example.com", CreatedAt: now, UpdatedAt: now}
+	dupUserID := &boxoffice.User{ID: u.ID, Username: "al", Email: "other@example.com", CreatedAt: now, UpdatedAt: now}
+	dupEvent := *ev
+	noTickets := *ev
+	noTickets.ID, noTickets.TotalTickets, noTickets.AvailableTickets = boxoffice.NewID(), 0, 0
+	tooMany := *ev
+	tooMany.ID, tooMany.AvailableTickets = boxoffice.NewID(), 11
+	_, fkErr := db.write().exec(ctx, `INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, created_at, updated_at)
+		VALUES (?, ?, ?, 1, 'CONFIRMED', '', '')`, boxoffice.NewID(), boxoffice.NewID(), ev.ID)
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, canceledErr := db.FindEventByID(canceled, ev.ID)
+
+	for _, tc := range []struct {
+		name, code, message string
+		err                 error
+	}{
+		{"duplicate email", boxoffice.ECONFLICT, "email already registered", db.CreateUser(ctx, dupEmail)},
+		{"duplicate user id", boxoffice.ECONFLICT, "user already exists", db.CreateUser(ctx, dupUserID)},
+		{"duplicate event id", boxoffice.ECONFLICT, "event already exists", db.CreateEvent(ctx, &dupEvent)},
+		{"total tickets check", boxoffice.EINVALID, "totalTickets must be at least 1", db.CreateEvent(ctx, &noTickets)},
+		{"available tickets check", boxoffice.ECONFLICT, "not enough tickets left", db.CreateEvent(ctx, &tooMany)},
+		{"foreign key", boxoffice.ENOTFOUND, "a referenced record was not found", translate(fkErr, "insert booking", "booking")},
+		{"no such event", boxoffice.ENOTFOUND, "event not found", second(db.FindEventByID(ctx, boxoffice.NewID()))},
+		{"canceled context", boxoffice.EINTERNAL, "internal error", canceledErr},
+	} {
+		wantCode(t, tc.err, tc.code)
+		if got := boxoffice.ErrorMessage(tc.err); got != tc.message {
+			t.Errorf("%s: message %q, want %q", tc.name, got, tc.message)
+		}
+		var e *boxoffice.Error
+		if errors.As(tc.err, &e) {
+			for _, leak := range []string{"sqlite", "SQL", "constraint", "UNIQUE", "CHECK", "FOREIGN", "users.", "events."} {
+				if strings.Contains(e.Message, leak) {
+					t.Errorf("%s: message %q carries driver text %q", tc.name, e.Message, leak)
+				}
+			}
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// Data and times survive Close and a reopen, identical to what was stored.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "box.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u := newUser(t, db, "Alice")
+	// Not UTC, and to the microsecond: stored and read back in UTC.
+	date := time.Date(2099, 3, 4, 5, 6, 7, 123456000, time.FixedZone("X", 3600))
+	ev := newEvent(t, db, 5, date)
+	res, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("BookBatch: %v %v", err, res)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	status, err := db.MigrationStatus(ctx)
+	if err != nil || boxoffice.Pending(status) != 0 {
+		t.Fatalf("status after reopen: %v %v", status, err)
+	}
+	gotUser, err := db.FindUserByID(ctx, u.ID)
+	if err != nil || *gotUser != *u {
+		t.Errorf("user after reopen: %+v, %v; want %+v", gotUser, err, u)
+	}
+	gotEvent, err := db.FindEventByID(ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gotEvent.Date.Equal(date) || gotEvent.Date.Location() != time.UTC || gotEvent.Date != date.UTC() {
+		t.Errorf("event date %v, want %v in UTC", gotEvent.Date, date)
+	}
+	if gotEvent.AvailableTickets != 3 || gotEvent.Version != 1 {
+		t.Errorf("event after booking: available %d version %d, want 3 and 1", gotEvent.AvailableTickets, gotEvent.Version)
+	}
+	gotBooking, err := db.FindBookingByID(ctx, res[0].Booking.ID)
+	if err != nil || *gotBooking != *res[0].Booking {
+		t.Errorf("booking after reopen: %+v, %v; want %+v", gotBooking, err, res[0].Booking)
+	}
+}
+
+// Filters match case-insensitively for all of Unicode, and the user's
+// %, _ and \ match only themselves.
+func TestUserFilter(t *testing.T) {
+	db := openDB(t)
+	ctx := t.Context()
+	for _, name := range []string{"Élodie", "a_b", "axb", `back\slash`, "100%"} {
+		newUser(t, db, name)
+	}
+	for filter, want := range map[string]int{"éLO": 1, "_": 1, "%": 1, `\`: 1, "A": 3, "": 5} {
+		_, total, err := db.FindUsers(ctx, boxoffice.UserFilter{Username: filter, Page: boxoffice.Page{Page: 1, Limit: 10}})
+		if err != nil || total != want {
+			t.Errorf("username %q: %d users, %v; want %d", filter, total, err, want)
+		}
+	}
+	_, total, err := db.FindUsers(ctx, boxoffice.UserFilter{Email: "ÉLODIE@", Page: boxoffice.Page{Page: 1, Limit: 10}})
+	if err != nil || total != 1 {
+		t.Errorf("email filter: %d users, %v; want 1", total, err)
+	}
+}

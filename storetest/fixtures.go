@@ -1,0 +1,346 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+// clock hands out fixture timestamps: boxoffice.Now, but strictly
+// increasing, so that "newest first" orders are never decided by a tie.
+var clock struct {
+	sync.Mutex
+	last time.Time
+}
+
+// Tick returns the current time as the stores keep it (UTC, microseconds),
+// strictly after every time Tick returned before.
+func Tick() time.Time {
+	clock.Lock()
+	defer clock.Unlock()
+	now := boxoffice.Now()
+	if !now.After(clock.last) {
+		now = clock.last.Add(time.Microsecond)
+	}
+	clock.last = now
+	return now
+}
+
+// NewUser returns an unsaved user named name, with email name@example.com
+// (lower-cased), a new id and fresh timestamps.
+func NewUser(name string) *boxoffice.User {
+	now := Tick()
+	return &boxoffice.User{
+		ID: boxoffice.NewID(), Username: name, Email: strings.ToLower(name) + "@example.com",
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// MustCreateUser inserts NewUser(name) through the store.
+func MustCreateUser(t testing.TB, s boxoffice.Store, name string) *boxoffice.User {
+	t.Helper()
+	return MustInsertUser(t, s, NewUser(name))
+}
+
+// MustInsertUser inserts u through the store, as given.
+func MustInsertUser(t testing.TB, s boxoffice.Store, u *boxoffice.User) *boxoffice.User {
+	t.Helper()
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("CreateUser(%q, %q): %v", u.Username, u.Email, err)
+	}
+	return u
+}
+
+// NewEvent returns an unsaved event with tickets tickets, all available,
+// dated in from now (negative: in the past), version 1, fresh timestamps.
+func NewEvent(tickets int, in time.Duration) *boxoffice.Event {
+	now := Tick()
+	return &boxoffice.Event{
+		ID: boxoffice.NewID(), Title: "Concert", Date: now.Add(in), Location: "Hall",
+		TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 2500, Version: 1,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// MustCreateEvent inserts NewEvent(tickets, in) directly through the store,
+// which, unlike the service, accepts events in the past.
+func MustCreateEvent(t testing.TB, s boxoffice.Store, tickets int, in time.Duration) *boxoffice.Event {
+	t.Helper()
+	return MustInsertEvent(t, s, NewEvent(tickets, in))
+}
+
+// MustInsertEvent inserts e through the store, as given.
+func MustInsertEvent(t testing.TB, s boxoffice.Store, e *boxoffice.Event) *boxoffice.Event {
+	t.Helper()
+	if err := s.CreateEvent(context.Background(), e); err != nil {
+		t.Fatalf("CreateEvent(%q): %v", e.Title, err)
+	}
+	return e
+}
+
+// MustBook books tickets for user on event with a one-request BookBatch,
+// and fails t unless the booking is confirmed.
+func MustBook(t testing.TB, s boxoffice.Store, user *boxoffice.User, event *boxoffice.Event, tickets int) *boxoffice.Booking {
+	t.Helper()
+	res, err := s.BookBatch(context.Background(), []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: tickets}})
+	if err != nil {
+		t.Fatalf("BookBatch: %v", err)
+	}
+	if len(res) != 1 {
+		t.Fatalf("BookBatch: %d results for 1 request", len(res))
+	}
+	if res[0].Err != nil || res[0].Booking == nil {
+		t.Fatalf("BookBatch: booking %d tickets: %v", tickets, res[0].Err)
+	}
+	return res[0].Booking
+}
+
+// MustFindEvent returns the stored event id.
+func MustFindEvent(t testing.TB, s boxoffice.Store, id string) *boxoffice.Event {
+	t.Helper()
+	e, err := s.FindEventByID(context.Background(), id)
+	if err != nil {
+		t.Fatalf("FindEventByID(%s): %v", id, err)
+	}
+	return e
+}
+
+// MustFindBooking returns the stored booking id.
+func MustFindBooking(t testing.TB, s boxoffice.Store, id string) *boxoffice.Booking {
+	t.Helper()
+	b, err := s.FindBookingByID(context.Background(), id)
+	if err != nil {
+		t.Fatalf("FindBookingByID(%s): %v", id, err)
+	}
+	return b
+}
+
+// WantAvailable fails t unless the event has want tickets available.
+func WantAvailable(t testing.TB, s boxoffice.Store, eventID string, want int) {
+	t.Helper()
+	if got := MustFindEvent(t, s, eventID).AvailableTickets; got != want {
+		t.Errorf("event %s: %d tickets available, want %d", eventID, got, want)
+	}
+}
+
+// leaks are what a client-facing error message must never contain: driver,
+// SQL or migration-tool text.
+var leaks = []string{
+	"sqlstate", "sqlite", "pq:", "pgx", "pgconn", "postgres", "violates", "constraint",
+	"syntax", "duplicate key", "no such", "relation ", "sql:", "goose", "database/sql",
+}
+
+// CheckError fails t if err is an *boxoffice.Error whose message (or field)
+// carries driver or SQL text, or is empty. Other errors become EINTERNAL,
+// which transports never show, and pass.
+func CheckError(t testing.TB, err error) {
+	t.Helper()
+	var e *boxoffice.Error
+	if !errors.As(err, &e) {
+		return
+	}
+	if strings.TrimSpace(e.Message) == "" {
+		t.Errorf("error %q has an empty message", e.Code)
+	}
+	text := strings.ToLower(e.Message + " " + e.Field)
+	for _, leak := range leaks {
+		if strings.Contains(text, leak) {
+			t.Errorf("client-facing error leaks driver text %q: code=%s field=%q message=%q", leak, e.Code, e.Field, e.Message)
+		}
+	}
+}
+
+// WantCode fails t now unless err has the code want ("" for no error), and
+// checks err's message with CheckError.
+func WantCode(t testing.TB, err error, want string) {
+	t.Helper()
+	CheckError(t, err)
+	if got := boxoffice.ErrorCode(err); got != want {
+		t.Fatalf("error code %q (%v), want %q", got, err, want)
+	}
+}
+
+// AssertInvariants checks, through the Store's Find methods only, that for
+// every event 0 <= available <= total and total - available is the sum of
+// the tickets of its CONFIRMED bookings, and that every booking is either
+// CONFIRMED without CancelledAt or CANCELLED with one.
+func AssertInvariants(t testing.TB, s boxoffice.Store) {
+	t.Helper()
+	ctx := context.Background()
+	events := allPages(t, func(p boxoffice.Page) ([]*boxoffice.Event, int, error) {
+		return s.FindEvents(ctx, boxoffice.EventFilter{Page: p})
+	})
+	for _, e := range events {
+		if e.AvailableTickets < 0 || e.AvailableTickets > e.TotalTickets {
+			t.Errorf("event %s: %d available of %d", e.ID, e.AvailableTickets, e.TotalTickets)
+		}
+		bookings := allPages(t, func(p boxoffice.Page) ([]*boxoffice.Booking, int, error) {
+			return s.FindBookings(ctx, boxoffice.BookingFilter{EventID: e.ID, Page: p})
+		})
+		sold := 0
+		for _, b := range bookings {
+			switch {
+			case b.EventID != e.ID:
+				t.Errorf("FindBookings(event %s) returned booking %s of event %s", e.ID, b.ID, b.EventID)
+			case b.Status == boxoffice.BookingConfirmed && b.CancelledAt == nil:
+				sold += b.NumberOfTickets
+			case b.Status == boxoffice.BookingCancelled && b.CancelledAt != nil:
+			default:
+				t.Errorf("booking %s: status %q with cancelledAt %v", b.ID, b.Status, b.CancelledAt)
+			}
+		}
+		if e.TotalTickets-e.AvailableTickets != sold {
+			t.Errorf("event %s: total %d - available %d = %d, but its confirmed bookings hold %d tickets",
+				e.ID, e.TotalTickets, e.AvailableTickets, e.TotalTickets-e.AvailableTickets, sold)
+		}
+	}
+}
+
+// allPages collects every page of a list, checking the total is the same
+// on every page and matches the number of items.
+func allPages[T any](t testing.TB, find func(boxoffice.Page) ([]T, int, error)) []T {
+	t.Helper()
+	var all []T
+	for page := 1; ; page++ {
+		items, total, err := find(boxoffice.Page{Page: page, Limit: boxoffice.MaxLimit})
+		if err != nil {
+			t.Fatalf("list page %d: %v", page, err)
+		}
+		all = append(all, items...)
+		if len(items) < boxoffice.MaxLimit {
+			if len(all) != total {
+				t.Fatalf("listed %d items in all, but the total says %d", len(all), total)
+			}
+			return all
+		}
+	}
+}
+
+// idsOf returns the ids of items, in order.
+func idsOf[T any](items []T, id func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = id(it)
+	}
+	return out
+}
+
+func userIDs(us []*boxoffice.User) []string {
+	return idsOf(us, func(u *boxoffice.User) string { return u.ID })
+}
+func eventIDs(es []*boxoffice.Event) []string {
+	return idsOf(es, func(e *boxoffice.Event) string { return e.ID })
+}
+func bookingIDs(bs []*boxoffice.Booking) []string {
+	return idsOf(bs, func(b *boxoffice.Booking) string { return b.ID })
+}
+
+// sorted returns a sorted copy of ids, to compare lists in any order.
+func sorted(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+// wantIDs fails t unless got and want are the same ids in the same order.
+func wantIDs(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: got ids\n\t%v\nwant\n\t%v", what, got, want)
+	}
+}
+
+// wantTime fails t unless got is want, in UTC.
+func wantTime(t testing.TB, what string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	} else if got.Location() != time.UTC {
+		t.Errorf("%s = %v: not in UTC", what, got)
+	}
+}
+
+// diffUser describes how got differs from want, or returns "".
+func diffUser(got, want *boxoffice.User) string {
+	var d []string
+	if got.ID != want.ID {
+		d = append(d, fmt.Sprintf("ID %q != %q", got.ID, want.ID))
+	}
+	if got.Username != want.Username {
+		d = append(d, fmt.Sprintf("Username %q != %q", got.Username, want.Username))
+	}
+	if got.Email != want.Email {
+		d = append(d, fmt.Sprintf("Email %q != %q", got.Email, want.Email))
+	}
+	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
+	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)
+	return strings.Join(d, "; ")
+}
+
+// diffEvent describes how got differs from want, or returns "".
+func diffEvent(got, want *boxoffice.Event) string {
+	var d []string
+	add := func(field string, g, w any) {
+		if g != w {
+			d = append(d, fmt.Sprintf("%s %v != %v", field, g, w))
+		}
+	}
+	add("ID", got.ID, want.ID)
+	add("Title", got.Title, want.Title)
+	switch {
+	case (got.Description == nil) != (want.Description == nil):
+		d = append(d, fmt.Sprintf("Description %v != %v", got.Description, want.Description))
+	case got.Description != nil:
+		add("Description", *got.Description, *want.Description)
+	}
+	add("Location", got.Location, want.Location)
+	add("TotalTickets", got.TotalTickets, want.TotalTickets)
+	add("AvailableTickets", got.AvailableTickets, want.AvailableTickets)
+	add("PriceCents", got.PriceCents, want.PriceCents)
+	add("Version", got.Version, want.Version)
+	d = append(d, diffTime("Date", got.Date, want.Date)...)
+	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
+	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)
+	return strings.Join(d, "; ")
+}
+
+// diffBooking describes how got differs from want, or returns "".
+func diffBooking(got, want *boxoffice.Booking) string {
+	var d []string
+	add := func(field string, g, w any) {
+		if g != w {
+			d = append(d, fmt.Sprintf("%s %v != %v", field, g, w))
+		}
+	}
+	add("ID", got.ID, want.ID)
+	add("UserID", got.UserID, want.UserID)
+	add("EventID", got.EventID, want.EventID)
+	add("NumberOfTickets", got.NumberOfTickets, want.NumberOfTickets)
+	add("Status", got.Status, want.Status)
+	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
+	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)
+	switch {
+	case (got.CancelledAt == nil) != (want.CancelledAt == nil):
+		d = append(d, fmt.Sprintf("CancelledAt %v != %v", got.CancelledAt, want.CancelledAt))
+	case got.CancelledAt != nil:
+		d = append(d, diffTime("CancelledAt", *got.CancelledAt, *want.CancelledAt)...)
+	}
+	return strings.Join(d, "; ")
+}
+
+func diffTime(field string, got, want time.Time) []string {
+	if !got.Equal(want) {
+		return []string{fmt.Sprintf("%s %v != %v", field, got, want)}
+	}
+	if got.Location() != time.UTC {
+		return []string{fmt.Sprintf("%s %v not in UTC", field, got)}
+	}
+	return nil
+}
