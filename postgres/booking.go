@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -118,12 +116,10 @@ func writePlan(plan boxoffice.BookingPlan) *pgx.Batch {
 		ids, userIDs, eventIDs, tickets, statuses, created, updated)
 	b.Queue(`UPDATE events e SET available_tickets = e.available_tickets - d.n, updated_at = $3
 		FROM unnest($1::uuid[], $2::int[]) AS d(id, n) WHERE e.id = d.id`,
-		taken, counts, plan.Bookings[0].CreatedAt).Exec(func(tag pgconn.CommandTag) error {
-		if tag.RowsAffected() != int64(len(taken)) {
-			return fmt.Errorf("took tickets from %d events, want %d", tag.RowsAffected(), len(taken))
-		}
-		return nil
-	})
+		taken, counts, plan.Bookings[0].CreatedAt)
+	// No checks on these results: they are read after COMMIT has run, when
+	// an error could no longer undo anything. The rows are locked since the
+	// first round trip, so every event is there.
 	b.Queue(commitTx)
 	return b
 }
