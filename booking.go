@@ -33,6 +33,13 @@ type Booking struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	CancelledAt     *time.Time
+
+	// Event and User are set on a booking just made: its event and buyer as
+	// of the commit, read in the booking's own transaction, so a
+	// confirmation can show them without another read that could fail
+	// after the booking is already made. Nil on bookings read back.
+	Event *Event
+	User  *User
 }
 
 // BookingFilter selects bookings; empty fields match all. Bookings come
@@ -40,6 +47,7 @@ type Booking struct {
 type BookingFilter struct {
 	UserID        string
 	EventID       string
+	OrganizerID   string // only bookings for events this user organizes
 	Status        BookingStatus
 	CreatedFrom   *time.Time // inclusive
 	CreatedBefore *time.Time // exclusive
@@ -54,6 +62,9 @@ func (f BookingFilter) Validate() error {
 	}
 	if f.EventID != "" && !ValidID(f.EventID) {
 		return Invalidf("eventId", "eventId is not a valid ID")
+	}
+	if f.OrganizerID != "" && !ValidID(f.OrganizerID) {
+		return Invalidf("organizerId", "organizerId is not a valid ID")
 	}
 	if f.Status != "" && f.Status != BookingConfirmed && f.Status != BookingCancelled {
 		return Invalidf("status", "status must be CONFIRMED or CANCELLED")

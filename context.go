@@ -15,3 +15,44 @@ func RequestIDFromContext(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
 }
+
+// Caller is who makes a request: a signed-in user, or nobody (the zero
+// value). The HTTP layer puts it in the context from the bearer token;
+// every service call reads it from there.
+type Caller struct {
+	UserID string
+	Role   Role
+}
+
+// Anonymous reports whether nobody is signed in.
+func (c Caller) Anonymous() bool { return c.UserID == "" }
+
+// Is reports whether the caller is the user with this id.
+func (c Caller) Is(userID string) bool { return c.UserID != "" && c.UserID == userID }
+
+type callerKey struct{}
+
+// NewContextWithCaller returns ctx carrying c.
+func NewContextWithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFromContext returns the caller in ctx: anonymous if none.
+func CallerFromContext(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
+	return c
+}
+
+type clientAddrKey struct{}
+
+// NewContextWithClientAddr returns ctx carrying the client's network
+// address (IP), which rate limits key on.
+func NewContextWithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddrFromContext returns the client's address in ctx, or "".
+func ClientAddrFromContext(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
+}

@@ -3,6 +3,7 @@ package boxoffice
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Transports map them to their own vocabulary (GraphQL
@@ -21,9 +22,10 @@ const (
 // Error is an error the caller may see: a code from the list above and a
 // message safe to show to a client. Anything else is treated as EINTERNAL.
 type Error struct {
-	Code    string
-	Message string
-	Field   string // for EINVALID: the input field at fault, e.g. "numberOfTickets"
+	Code       string
+	Message    string
+	Field      string        // for EINVALID: the input field at fault, e.g. "numberOfTickets"
+	RetryAfter time.Duration // for ERATELIMITED: when to try again
 }
 
 func (e *Error) Error() string {
@@ -65,6 +67,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// ErrorRetryAfter returns how long an ERATELIMITED error asks to wait, or 0.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // ErrorField returns the input field named by an EINVALID error, or "".

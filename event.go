@@ -22,9 +22,10 @@ type Event struct {
 	Date             time.Time
 	Location         string
 	TotalTickets     int
-	AvailableTickets int   // TotalTickets minus the tickets of confirmed bookings
-	PriceCents       int64 // price of one ticket in cents: never binary floating point
-	Version          int   // bumped by every update; the optimistic-concurrency token
+	AvailableTickets int     // TotalTickets minus the tickets of confirmed bookings
+	PriceCents       int64   // price of one ticket in cents: never binary floating point
+	Version          int     // bumped by every update; the optimistic-concurrency token
+	OrganizerID      *string // the user who runs the event; nil: none (only admins edit it)
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

@@ -11,11 +11,11 @@ func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	hot, past, gone := boxoffice.NewID(), boxoffice.NewID(), boxoffice.NewID()
 	alice, ghost := boxoffice.NewID(), boxoffice.NewID()
-	stock := map[string]*boxoffice.EventStock{
-		hot:  {Available: 5, Date: now.Add(time.Hour)},
-		past: {Available: 5, Date: now.Add(-time.Hour)},
+	stock := map[string]*boxoffice.Event{
+		hot:  {ID: hot, Title: "Hot", AvailableTickets: 5, TotalTickets: 5, Date: now.Add(time.Hour)},
+		past: {ID: past, AvailableTickets: 5, TotalTickets: 5, Date: now.Add(-time.Hour)},
 	}
-	users := map[string]bool{alice: true}
+	users := map[string]*boxoffice.User{alice: {ID: alice, Username: "alice"}}
 	reqs := []boxoffice.BookingRequest{
 		{UserID: alice, EventID: hot, Tickets: 3},  // ok, 2 left
 		{UserID: alice, EventID: hot, Tickets: 3},  // only 2 left
@@ -44,6 +44,14 @@ func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
 	}
 	if b := plan.Bookings[0]; b.Status != boxoffice.BookingConfirmed || !b.CreatedAt.Equal(now) || !boxoffice.ValidID(b.ID) {
 		t.Fatalf("booking fields: %+v", b)
+	}
+	// Each confirmation shows its event as of its own commit, and its buyer.
+	first, second := plan.Bookings[0], plan.Bookings[1]
+	if first.Event.AvailableTickets != 2 || second.Event.AvailableTickets != 0 || first.Event.Title != "Hot" || first.User.Username != "alice" {
+		t.Fatalf("snapshots: first sees %d left, second %d; user %v", first.Event.AvailableTickets, second.Event.AvailableTickets, first.User)
+	}
+	if stock[hot].AvailableTickets != 0 {
+		t.Fatalf("the plan must take the tickets from the locked event: %d left", stock[hot].AvailableTickets)
 	}
 }
 

@@ -15,9 +15,14 @@ type Store interface {
 	FindUserByID(ctx context.Context, id string) (*User, error)
 	FindUsers(ctx context.Context, filter UserFilter) ([]*User, int, error)
 	FindUsersByIDs(ctx context.Context, ids []string) ([]*User, error)
-	// CreateUser inserts u as given (ID and timestamps set by the caller).
-	// ECONFLICT if the email or the id is taken.
+	// CreateUser inserts u as given (ID, Role, PasswordHash and timestamps
+	// set by the caller; the email is stored lower-cased). ECONFLICT if the
+	// email or the id is taken.
 	CreateUser(ctx context.Context, u *User) error
+	// FindUserByEmail matches the email case-insensitively. ENOTFOUND.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// UpdateUser applies upd and sets UpdatedAt, atomically. ENOTFOUND.
+	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 
 	// Events: as EventService, without validation.
 	FindEventByID(ctx context.Context, id string) (*Event, error)
@@ -26,8 +31,9 @@ type Store interface {
 	PopularEvents(ctx context.Context, limit int) ([]*Event, error)
 	// UpcomingEvents returns events dated after now, soonest first.
 	UpcomingEvents(ctx context.Context, now time.Time, limit int) ([]*Event, error)
-	// CreateEvent inserts e as given (ID, Version, timestamps set by the
-	// caller). ECONFLICT if the id is taken.
+	// CreateEvent inserts e as given (ID, Version, OrganizerID, timestamps
+	// set by the caller). ECONFLICT if the id is taken; ENOTFOUND if the
+	// organizer does not exist.
 	CreateEvent(ctx context.Context, e *Event) error
 	// UpdateEvent locks the event, applies upd with EventUpdate.Apply and
 	// saves the result, in one transaction. ENOTFOUND, ECONFLICT, EINVALID.

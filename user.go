@@ -8,13 +8,37 @@ import (
 	"unicode/utf8"
 )
 
+// Role is what a user may do; see policy.go.
+type Role string
+
+const (
+	RoleCustomer  Role = "CUSTOMER"  // books tickets for themselves
+	RoleOrganizer Role = "ORGANIZER" // also runs events
+	RoleAdmin     Role = "ADMIN"     // may do everything
+)
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool { return r == RoleCustomer || r == RoleOrganizer || r == RoleAdmin }
+
 // User is a person who books tickets.
 type User struct {
-	ID        string
-	Username  string
-	Email     string // unique, compared case-insensitively
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID           string
+	Username     string
+	Email        string // unique, compared case-insensitively
+	Role         Role
+	PasswordHash string // argon2id, PHC string format; empty: cannot sign in
+	// TokenVersion is bumped by signing out and by password changes: tokens
+	// issued for an earlier version are refused.
+	TokenVersion int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// UserUpdate changes the fields that are set.
+type UserUpdate struct {
+	PasswordHash     *string
+	Role             *Role
+	BumpTokenVersion bool // revoke every token issued so far
 }
 
 // Validate returns EINVALID if a field of u is malformed. It normalizes the
@@ -53,7 +77,11 @@ type UserService interface {
 	// FindUsersByIDs returns the users with these ids that exist, in any
 	// order. For batched loading.
 	FindUsersByIDs(ctx context.Context, ids []string) ([]*User, error)
-	// CreateUser sets u.ID and the timestamps. EINVALID for bad fields,
-	// ECONFLICT if the email is taken.
-	CreateUser(ctx context.Context, u *User) error
+	// CreateUser creates a user with a password and a role (admins only).
+	// It sets u.ID and the timestamps. EINVALID for bad fields, ECONFLICT if
+	// the email is taken, EUNAUTHENTICATED/EFORBIDDEN.
+	CreateUser(ctx context.Context, u *User, password string) error
+	// SetUserRole changes a user's role (admins only). ENOTFOUND, EINVALID,
+	// EUNAUTHENTICATED/EFORBIDDEN.
+	SetUserRole(ctx context.Context, id string, role Role) (*User, error)
 }

@@ -44,7 +44,18 @@ type Config struct {
 	RequestTimeout  time.Duration // HTTP_REQUEST_TIMEOUT
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
 	Introspection   bool          // GRAPHQL_INTROSPECTION
+
+	JWTSecret         string        // JWT_SECRET: at least 32 bytes; required on PostgreSQL
+	TokenTTL          time.Duration // TOKEN_TTL
+	RedisURL          string        // REDIS_URL: share rate limits between servers
+	CORSOrigins       []string      // CORS_ORIGINS: comma-separated
+	TrustProxy        bool          // TRUST_PROXY: client address from X-Forwarded-For
+	MutationsPerMin   int           // RATE_LIMIT_MUTATIONS_PER_MINUTE, per user
+	SignInAttemptsMin int           // RATE_LIMIT_SIGNIN_PER_MINUTE, per email
 }
+
+// MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
+const MinJWTSecret = 32
 
 // Addr is the address the server listens on.
 func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
@@ -78,6 +89,20 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		RequestTimeout:   e.duration("HTTP_REQUEST_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:  e.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
 		Introspection:    e.boolean("GRAPHQL_INTROSPECTION", true),
+
+		JWTSecret:         e.str("JWT_SECRET", ""),
+		TokenTTL:          e.duration("TOKEN_TTL", 24*time.Hour),
+		RedisURL:          e.str("REDIS_URL", ""),
+		CORSOrigins:       e.list("CORS_ORIGINS"),
+		TrustProxy:        e.boolean("TRUST_PROXY", false),
+		MutationsPerMin:   e.integer("RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 0, 1_000_000),
+		SignInAttemptsMin: e.integer("RATE_LIMIT_SIGNIN_PER_MINUTE", 5, 0, 10_000),
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < MinJWTSecret {
+		e.fail("JWT_SECRET", "must be at least %d bytes long (try: openssl rand -hex 32)", MinJWTSecret)
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		e.fail("REDIS_URL", "must start with redis:// or rediss://")
 	}
 	e.database(&c)
 	if e.err != nil {

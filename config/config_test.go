@@ -70,6 +70,8 @@ func TestParseBadValueNamesVariable(t *testing.T) {
 	for key, val := range map[string]string{
 		"PORT": "abc", "DB_PORT": "70000", "DB_SSL_ENABLED": "maybe", "LOG_LEVEL": "loud",
 		"HTTP_REQUEST_TIMEOUT": "-1s", "DATABASE_URL": "mysql://x", "GRAPHQL_INTROSPECTION": "2",
+		"JWT_SECRET": "too-short", "REDIS_URL": "localhost:6379", "TOKEN_TTL": "forever",
+		"RATE_LIMIT_SIGNIN_PER_MINUTE": "-1",
 	} {
 		vars := map[string]string{key: val}
 		if key == "DB_PORT" || key == "DB_SSL_ENABLED" {
@@ -94,5 +96,21 @@ func TestLoadEnvironmentWinsOverDotenv(t *testing.T) {
 	}
 	if c.Port != 5000 || c.LogLevel != slog.LevelDebug {
 		t.Fatalf("got port %d level %v, want 5000 (environment) and debug (.env)", c.Port, c.LogLevel)
+	}
+}
+
+func TestParseAccountsSettings(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{
+		"JWT_SECRET": strings.Repeat("s", 32), "CORS_ORIGINS": "https://a.example, https://b.example:8443,",
+		"REDIS_URL": "redis://127.0.0.1:6379/0", "TRUST_PROXY": "true", "TOKEN_TTL": "2h",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.CORSOrigins) != 2 || c.CORSOrigins[1] != "https://b.example:8443" || !c.TrustProxy || c.TokenTTL != 2*time.Hour {
+		t.Fatalf("unexpected: %+v", c)
+	}
+	if c.MutationsPerMin != 120 || c.SignInAttemptsMin != 5 {
+		t.Fatalf("rate limit defaults: %d %d", c.MutationsPerMin, c.SignInAttemptsMin)
 	}
 }

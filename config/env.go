@@ -81,3 +81,14 @@ func (e *env) level(key string, def slog.Level) slog.Level {
 	}
 	return l
 }
+
+// list reads a comma-separated list, dropping blanks.
+func (e *env) list(key string) []string {
+	var out []string
+	for _, v := range strings.Split(e.str(key, ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

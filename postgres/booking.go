@@ -46,35 +46,34 @@ func (db *DB) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest) ([
 	}
 	defer endTx(conn)
 
-	stock := make(map[string]*boxoffice.EventStock)
-	users := make(map[string]bool)
+	events := make(map[string]*boxoffice.Event)
+	users := make(map[string]*boxoffice.User)
 	lock := &pgx.Batch{}
 	lock.Queue(beginTx)
-	lock.Queue("SELECT id, available_tickets, date FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
+	// Whole rows: each confirmation shows its event and buyer as of its
+	// commit, without a read after it that could fail (PlanBookings).
+	lock.Queue("SELECT "+eventColumns+" FROM events WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
 		validIDs(eventIDs)).Query(func(rows pgx.Rows) error {
-		var id string
-		var s boxoffice.EventStock
-		_, err := pgx.ForEachRow(rows, []any{&id, &s.Available, &s.Date}, func() error {
-			stock[id] = &boxoffice.EventStock{Available: s.Available, Date: s.Date}
-			return nil
-		})
+		found, err := pgx.CollectRows(rows, scanEvent)
+		for _, e := range found {
+			events[e.ID] = e
+		}
 		return err
 	})
 	// KEY SHARE: the user cannot vanish before commit, yet may be edited.
-	lock.Queue("SELECT id FROM users WHERE id = ANY($1::uuid[]) FOR KEY SHARE",
+	lock.Queue("SELECT "+userColumns+" FROM users WHERE id = ANY($1::uuid[]) FOR KEY SHARE",
 		validIDs(userIDs)).Query(func(rows pgx.Rows) error {
-		var id string
-		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
-			users[id] = true
-			return nil
-		})
+		found, err := pgx.CollectRows(rows, scanUser)
+		for _, u := range found {
+			users[u.ID] = u
+		}
 		return err
 	})
 	if err := conn.SendBatch(ctx, lock).Close(); err != nil {
 		return nil, dbError(err, "lock", "events")
 	}
 
-	plan := boxoffice.PlanBookings(reqs, stock, users, boxoffice.Now())
+	plan := boxoffice.PlanBookings(reqs, events, users, boxoffice.Now())
 	if len(plan.Bookings) == 0 {
 		return plan.Results, nil // endTx rolls back the locks
 	}
@@ -184,15 +183,22 @@ func (db *DB) FindBookingByID(ctx context.Context, id string) (*boxoffice.Bookin
 }
 
 // FindBookings returns a page of the bookings that match f, newest first,
-// and how many match in all. EINVALID for a bad page. A malformed id in f
+// and how many match in all; with an OrganizerID, only the bookings of the
+// events that user organizes. EINVALID for a bad page. A malformed id in f
 // matches nothing.
 func (db *DB) FindBookings(ctx context.Context, f boxoffice.BookingFilter) ([]*boxoffice.Booking, int, error) {
 	var w where
-	for _, c := range []struct{ col, id string }{{"user_id", f.UserID}, {"event_id", f.EventID}} {
+	for _, c := range []struct{ cond, id string }{
+		{"user_id = $%d", f.UserID},
+		{"event_id = $%d", f.EventID},
+		// The organizer's events by events_organizer_id_idx, then their
+		// bookings by bookings_event_id_idx.
+		{"event_id IN (SELECT id FROM events WHERE organizer_id = $%d)", f.OrganizerID},
+	} {
 		switch {
 		case c.id == "":
 		case boxoffice.ValidID(c.id):
-			w.add(c.col+" = $%d", c.id)
+			w.add(c.cond, c.id)
 		default:
 			if err := f.Page.Validate(); err != nil {
 				return nil, 0, err

@@ -82,7 +82,7 @@ func TestBookBatchOutcomes(t *testing.T) {
 		}
 	}
 	stored, err := db.FindBookingByID(ctx, res[0].Booking.ID)
-	if err != nil || *stored != *res[0].Booking {
+	if err != nil || *stored != withoutSnapshots(res[0].Booking) {
 		t.Errorf("stored booking = %+v, %v; want %+v", stored, err, res[0].Booking)
 	}
 	if got, _ := db.FindEventByID(ctx, e.ID); got.AvailableTickets != 0 {
@@ -192,4 +192,12 @@ func BenchmarkBookBatchHot(b *testing.B) {
 			}
 		}
 	})
+}
+
+// withoutSnapshots is a booking as read back: without the event and buyer
+// a new booking carries.
+func withoutSnapshots(b *boxoffice.Booking) boxoffice.Booking {
+	c := *b
+	c.Event, c.User = nil, nil
+	return c
 }

@@ -159,6 +159,8 @@ var constraintErrors = map[string]boxoffice.Error{
 	"bookings_pkey":                    {Code: boxoffice.ECONFLICT, Message: "booking already exists"},
 	"bookings_user_id_fkey":            {Code: boxoffice.ENOTFOUND, Message: "user not found"},
 	"bookings_event_id_fkey":           {Code: boxoffice.ENOTFOUND, Message: "event not found"},
+	"events_organizer_id_fkey":         {Code: boxoffice.ENOTFOUND, Message: "organizer not found"},
+	"users_role_check":                 {Code: boxoffice.EINVALID, Field: "role", Message: "role is not valid"},
 	"events_total_tickets_check":       {Code: boxoffice.EINVALID, Field: "totalTickets", Message: "totalTickets must be at least 1"},
 	"events_available_tickets_check":   {Code: boxoffice.ECONFLICT, Message: "not enough tickets left"},
 	"events_price_cents_check":         {Code: boxoffice.EINVALID, Field: "price", Message: "price must not be negative"},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -9,12 +10,12 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
-const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, created_at, updated_at"
+const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, organizer_id, created_at, updated_at"
 
 func scanEvent(row pgx.CollectableRow) (*boxoffice.Event, error) {
 	var e boxoffice.Event
 	err := row.Scan(&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
-		&e.AvailableTickets, &e.PriceCents, &e.Version, &e.CreatedAt, &e.UpdatedAt)
+		&e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt)
 	return &e, err
 }
 
@@ -73,15 +74,23 @@ func (db *DB) findEvents(ctx context.Context, rest string, args ...any) ([]*boxo
 }
 
 // CreateEvent inserts e as given, its times as stored (UTC, microseconds)
-// written back to e. ECONFLICT if the id is taken; EINVALID or
+// and its organizer's id lower-cased written back to e. ECONFLICT if the id
+// is taken; ENOTFOUND if the organizer does not exist; EINVALID or
 // ECONFLICT if its ticket counts or price break the table's rules.
 func (db *DB) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
 	stored := *e
 	stored.Date, stored.CreatedAt, stored.UpdatedAt = dbTime(e.Date), dbTime(e.CreatedAt), dbTime(e.UpdatedAt)
+	if e.OrganizerID != nil {
+		if !boxoffice.ValidID(*e.OrganizerID) { // would fail the uuid cast: names nobody
+			return boxoffice.Errorf(boxoffice.ENOTFOUND, "organizer not found")
+		}
+		id := strings.ToLower(*e.OrganizerID) // as PostgreSQL answers
+		stored.OrganizerID = &id
+	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO events (`+eventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		stored.ID, stored.Title, stored.Description, stored.Date, stored.Location, stored.TotalTickets,
-		stored.AvailableTickets, stored.PriceCents, stored.Version, stored.CreatedAt, stored.UpdatedAt)
+		stored.AvailableTickets, stored.PriceCents, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt)
 	if err != nil {
 		return dbError(err, "create", "event")
 	}

@@ -3,7 +3,11 @@ package postgres
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -136,4 +140,101 @@ func TestMigrateUpDownUp(t *testing.T) {
 		t.Fatalf("MigrateUp after down: %v", err)
 	}
 	mustCreateUser(t, db, "bob")
+}
+
+// catalog describes the schema's tables as PostgreSQL keeps them: columns
+// in order with their types, defaults and nullability, constraints and
+// indexes with their definitions.
+func catalog(t *testing.T, db *DB, schema string) []string {
+	t.Helper()
+	rows, _ := db.pool.Query(context.Background(), `
+		SELECT format('column %s.%s %s %s default %s', table_name, column_name, data_type, is_nullable, coalesce(column_default, '-'))
+		FROM information_schema.columns WHERE table_schema = $1 AND table_name NOT LIKE 'goose%'
+		UNION ALL
+		SELECT format('constraint %s.%s %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+		FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1
+		UNION ALL
+		SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = $1 AND tablename NOT LIKE 'goose%'
+		UNION ALL
+		SELECT format('relation %s %s', relname, relkind) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND relname NOT LIKE 'goose%'
+		ORDER BY 1`, schema)
+	objects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	return objects
+}
+
+// The accounts migration down leaves the schema as 00001_init.sql made it,
+// and keeps the rows.
+func TestAccountsMigrationDownRestoresSchema(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openDB(t, newDatabase(t), testSchema)
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.migrations.provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	before := catalog(t, db, testSchema)
+	if _, err := p.UpTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if during := catalog(t, db, testSchema); slices.Equal(during, before) {
+		t.Fatal("the accounts migration changed nothing")
+	}
+
+	org := mustCreateUser(t, db, "olga")
+	role := boxoffice.RoleOrganizer
+	if _, err := db.UpdateUser(ctx, org.ID, boxoffice.UserUpdate{Role: &role, BumpTokenVersion: true}); err != nil {
+		t.Fatal(err)
+	}
+	e := mustCreateEvent(t, db, "Show", boxoffice.Now().Add(time.Hour), 10)
+	organized := *e
+	organized.ID, organized.OrganizerID = boxoffice.NewID(), &org.ID
+	if err := db.CreateEvent(ctx, &organized); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: org.ID, EventID: organized.ID, Tickets: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	rows := func() []string {
+		t.Helper()
+		r, _ := db.pool.Query(ctx, `SELECT format('event %s %s', id, available_tickets) FROM events
+			UNION ALL SELECT format('user %s %s %s', id, email, updated_at) FROM users
+			UNION ALL SELECT format('booking %s %s', id, event_id) FROM bookings ORDER BY 1`)
+		out, err := pgx.CollectRows(r, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	data := rows()
+
+	if s, err := db.MigrateDown(ctx); err != nil || s.Version != 2 {
+		t.Fatalf("MigrateDown = %+v, %v; want version 2", s, err)
+	}
+	if after := catalog(t, db, testSchema); !slices.Equal(after, before) {
+		t.Errorf("schema after the accounts migration down:\n%s\nwant, as 00001_init.sql made it:\n%s",
+			strings.Join(after, "\n"), strings.Join(before, "\n"))
+	}
+	if after := rows(); !slices.Equal(after, data) {
+		t.Errorf("rows after the migration down:\n%s\nwant\n%s", strings.Join(after, "\n"), strings.Join(data, "\n"))
+	}
+
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatalf("MigrateUp again: %v", err)
+	}
+	if got, err := db.FindEventByID(ctx, organized.ID); err != nil || got.OrganizerID != nil {
+		t.Errorf("event after down and up = %+v, %v; want it with no organizer", got, err)
+	}
+	if got, err := db.FindUserByID(ctx, org.ID); err != nil || got.Role != boxoffice.RoleCustomer || got.TokenVersion != 0 {
+		t.Errorf("user after down and up = %+v, %v; want a customer at token version 0", got, err)
+	}
 }

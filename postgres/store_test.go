@@ -55,6 +55,8 @@ func TestDBErrorTranslation(t *testing.T) {
 	unknownFK := &pgconn.PgError{Code: "23503", ConstraintName: "other_fkey", Message: "violates"}
 	check := &pgconn.PgError{Code: "23514", ConstraintName: "bookings_number_of_tickets_check", Message: "violates check"}
 	unique := &pgconn.PgError{Code: "23505", ConstraintName: "some_new_key", Message: "duplicate key value"}
+	organizer := &pgconn.PgError{Code: "23503", ConstraintName: "events_organizer_id_fkey", Message: "violates foreign key"}
+	role := &pgconn.PgError{Code: "23514", ConstraintName: "users_role_check", Message: "violates check"}
 	for _, c := range []struct {
 		err       error
 		code, msg string
@@ -64,6 +66,8 @@ func TestDBErrorTranslation(t *testing.T) {
 		{unknownFK, boxoffice.ENOTFOUND, "a referenced record was not found"},
 		{check, boxoffice.EINVALID, "numberOfTickets must be between 1 and 10"},
 		{unique, boxoffice.ECONFLICT, "event already exists"},
+		{organizer, boxoffice.ENOTFOUND, "organizer not found"},
+		{role, boxoffice.EINVALID, "role is not valid"},
 		{boxoffice.Errorf(boxoffice.ESOLDOUT, "sold out"), boxoffice.ESOLDOUT, "sold out"},
 	} {
 		got := dbError(c.err, "find", "event")

@@ -1,6 +1,10 @@
 // Package seed loads boxoffice's demo data: 10 users, 12 upcoming events
 // and a few bookings, dated relative to today. Loading is idempotent: ids
 // are derived from names, and what exists already is left as it is.
+//
+// Every demo user signs in with DemoPassword: alice is an admin, bob
+// organizes the demo events, the others are customers. Demo data only:
+// never seed a production database.
 package seed
 
 import (
@@ -11,10 +15,17 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
 )
 
 // namespace makes the demo data's ids stable across runs and machines.
 var namespace = uuid.MustParse("6f0d3b52-7c1e-4c8e-9a55-2b7d0f1e9c11")
+
+// DemoPassword is the password of every demo user.
+const DemoPassword = "boxoffice-demo"
+
+// roles of the demo users; the rest are customers.
+var roles = map[string]boxoffice.Role{"alice": boxoffice.RoleAdmin, "bob": boxoffice.RoleOrganizer}
 
 func id(kind, name string) string { return uuid.NewSHA1(namespace, []byte(kind+":"+name)).String() }
 
@@ -53,8 +64,18 @@ var bookings = [][3]int{{0, 0, 2}, {1, 0, 1}, {2, 1, 4}, {3, 2, 2}, {0, 3, 3}, {
 func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 	var sum Summary
 	now := boxoffice.Now()
+	hash, err := auth.HashPassword(DemoPassword) // one hash for all: demo data, and argon2id is slow on purpose
+	if err != nil {
+		return sum, err
+	}
+	organizer := id("user", "bob")
 	for _, name := range users {
-		u := &boxoffice.User{ID: id("user", name), Username: name, Email: name + "@example.com", CreatedAt: now, UpdatedAt: now}
+		role := roles[name]
+		if role == "" {
+			role = boxoffice.RoleCustomer
+		}
+		u := &boxoffice.User{ID: id("user", name), Username: name, Email: name + "@example.com", Role: role,
+			PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 		switch err := store.CreateUser(ctx, u); boxoffice.ErrorCode(err) {
 		case "":
 			sum.Users++
@@ -70,7 +91,7 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 			ID: id("event", d.title), Title: d.title, Description: &d.description, Location: d.location,
 			Date:         today.AddDate(0, 0, d.days).Add(19 * time.Hour),
 			TotalTickets: d.tickets, AvailableTickets: d.tickets, PriceCents: d.priceCents,
-			Version: 1, CreatedAt: now, UpdatedAt: now,
+			Version: 1, OrganizerID: &organizer, CreatedAt: now, UpdatedAt: now,
 		}
 		switch err := store.CreateEvent(ctx, e); boxoffice.ErrorCode(err) {
 		case "":

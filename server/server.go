@@ -21,6 +21,9 @@ type Config struct {
 	Logger         *slog.Logger
 	RequestTimeout time.Duration // limit of one request's work
 	MaxBodyBytes   int64         // larger request bodies get 413 (default 1 MiB)
+	Authenticate   Authenticator // bearer token -> caller
+	CORSOrigins    []string      // origins allowed to call the API from a browser; none by default
+	TrustProxy     bool          // take the client address from X-Forwarded-For
 }
 
 // Server serves boxoffice over HTTP.
@@ -79,16 +82,19 @@ func routes(cfg Config) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
 	})
-	mux.Handle("POST /graphql", cfg.GraphQL)
-	mux.Handle("GET /graphql", ideOrQuery(cfg.IDE, cfg.GraphQL))
+	api := authenticate(cfg.GraphQL, cfg.Authenticate, cfg.Logger)
+	mux.Handle("POST /graphql", api)
+	mux.Handle("GET /graphql", ideOrQuery(cfg.IDE, api))
 	mux.Handle("GET /graphql/", cfg.IDE) // the IDE's own assets
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
 
 	var h http.Handler = mux
+	h = cors(h, cfg.CORSOrigins)
 	h = limitBody(h, cfg.MaxBodyBytes)
 	h = withTimeout(h, cfg.RequestTimeout)
+	h = clientAddr(h, cfg.TrustProxy)
 	h = logRequests(h, cfg.Logger)
 	h = recoverPanics(h, cfg.Logger)
 	h = withRequestID(h)

@@ -41,7 +41,12 @@ func (s *Service) UpcomingEvents(ctx context.Context, limit int) ([]*boxoffice.E
 	return s.store.UpcomingEvents(ctx, s.now(), limit)
 }
 
+// CreateEvent: organizers and admins; the creator organizes the event.
 func (s *Service) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
+	c := caller(ctx)
+	if err := boxoffice.CanCreateEvent(c); err != nil {
+		return err
+	}
 	e.AvailableTickets = e.TotalTickets
 	if err := e.Validate(); err != nil {
 		return err
@@ -50,14 +55,29 @@ func (s *Service) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
 	if !e.Date.After(now) {
 		return boxoffice.Invalidf("date", "date must be in the future")
 	}
+	if err := s.spendMutation(ctx); err != nil {
+		return err
+	}
 	e.ID = boxoffice.NewID()
+	e.OrganizerID = &c.UserID
 	e.Version = 1
 	e.CreatedAt, e.UpdatedAt = now, now
 	return s.store.CreateEvent(ctx, e)
 }
 
+// UpdateEvent: the event's organizer and admins.
 func (s *Service) UpdateEvent(ctx context.Context, id string, upd boxoffice.EventUpdate) (*boxoffice.Event, error) {
 	if err := validID("id", id); err != nil {
+		return nil, err
+	}
+	current, err := s.store.FindEventByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := boxoffice.CanUpdateEvent(caller(ctx), current); err != nil {
+		return nil, err
+	}
+	if err := s.spendMutation(ctx); err != nil {
 		return nil, err
 	}
 	if upd.Date != nil && !upd.Date.After(s.now()) {

@@ -5,9 +5,13 @@
 package service
 
 import (
+	"context"
+	"log/slog"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/ratelimit"
 )
 
 // Service implements boxoffice.UserService, EventService and BookingService.
@@ -15,17 +19,29 @@ type Service struct {
 	store   boxoffice.Store
 	batcher *Batcher
 	soldOut *soldOutSet
+	tokens  *auth.Tokens
+	limiter boxoffice.RateLimiter
+	limits  Limits
+	log     *slog.Logger
 	now     func() time.Time
+
+	closeLimiter func() // stops the limiter New made, if it made one
 }
 
 var (
 	_ boxoffice.UserService    = (*Service)(nil)
 	_ boxoffice.EventService   = (*Service)(nil)
 	_ boxoffice.BookingService = (*Service)(nil)
+	_ boxoffice.AccountService = (*Service)(nil)
 )
 
-// Options tune a Service; the zero value is ready for production.
+// Options tune a Service. Tokens is required; the rest have defaults.
 type Options struct {
+	Tokens  *auth.Tokens          // signs and checks bearer tokens
+	Limiter boxoffice.RateLimiter // default: in memory, this process only
+	Limits  Limits                // default: DefaultLimits
+	Logger  *slog.Logger          // default: slog.Default()
+
 	Batch BatchOptions
 	// SoldOutTTL is how long an event seen sold out is refused without a
 	// transaction (default 1s). Cancellations through this server reopen
@@ -36,16 +52,42 @@ type Options struct {
 
 // New returns a Service over store. Call Close to stop its batcher.
 func New(store boxoffice.Store, opts Options) *Service {
+	var owned *ratelimit.Memory
+	if opts.Limiter == nil {
+		owned = ratelimit.NewMemory()
+		opts.Limiter = owned
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
 	return &Service{
 		store:   store,
 		batcher: NewBatcher(store.BookBatch, opts.Batch),
 		soldOut: newSoldOutSet(opts.SoldOutTTL),
+		tokens:  opts.Tokens,
+		limiter: opts.Limiter,
+		limits:  opts.Limits,
+		log:     opts.Logger,
 		now:     boxoffice.Now,
+		closeLimiter: func() {
+			if owned != nil {
+				owned.Close()
+			}
+		},
 	}
 }
 
+// caller is the signed-in user making the request, or anonymous.
+func caller(ctx context.Context) boxoffice.Caller { return boxoffice.CallerFromContext(ctx) }
+
 // Close waits for the bookings in flight to be decided.
-func (s *Service) Close() { s.batcher.Close() }
+func (s *Service) Close() {
+	s.batcher.Close()
+	s.closeLimiter()
+}
 
 // validID returns EINVALID naming field when id is not a UUID.
 func validID(field, id string) error {

@@ -50,16 +50,19 @@ func (db *DB) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest) ([
 	}
 	var plan boxoffice.BookingPlan
 	err := db.inWriteTx(ctx, func(c conn) error {
-		stock, err := readStock(ctx, c, eventIDs)
+		// Whole rows: each confirmation shows its event and buyer as of its
+		// commit, without a read after it that could fail (PlanBookings).
+		events, err := queryByIDs(ctx, c, scanEvent, "SELECT "+eventColumns+" FROM events WHERE id IN (%s)", eventIDs)
 		if err != nil {
 			return err
 		}
-		users, err := existingUsers(ctx, c, userIDs)
+		users, err := queryByIDs(ctx, c, scanUser, "SELECT "+userColumns+" FROM users WHERE id IN (%s)", userIDs)
 		if err != nil {
 			return err
 		}
 		now := boxoffice.Now()
-		plan = boxoffice.PlanBookings(reqs, stock, users, now)
+		plan = boxoffice.PlanBookings(reqs, byID(events, func(e *boxoffice.Event) string { return e.ID }),
+			byID(users, func(u *boxoffice.User) string { return u.ID }), now)
 		if err := insertBookings(ctx, c, plan.Bookings); err != nil {
 			return err
 		}
@@ -79,42 +82,13 @@ func (db *DB) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest) ([
 	return plan.Results, nil
 }
 
-type eventStock struct {
-	id    string
-	stock *boxoffice.EventStock
-}
-
-func scanStock(s scanner) (eventStock, error) {
-	e := eventStock{stock: &boxoffice.EventStock{}}
-	err := s.Scan(&e.id, &e.stock.Available, timeColumn{&e.stock.Date})
-	return e, err
-}
-
-// readStock returns the available tickets and date of the events with
-// these ids that exist.
-func readStock(ctx context.Context, c conn, ids []string) (map[string]*boxoffice.EventStock, error) {
-	rows, err := queryByIDs(ctx, c, scanStock, "SELECT id, available_tickets, date FROM events WHERE id IN (%s)", ids)
-	if err != nil {
-		return nil, err
-	}
-	stock := make(map[string]*boxoffice.EventStock, len(rows))
+// byID indexes rows by their id.
+func byID[T any](rows []T, id func(T) string) map[string]T {
+	m := make(map[string]T, len(rows))
 	for _, r := range rows {
-		stock[r.id] = r.stock
+		m[id(r)] = r
 	}
-	return stock, nil
-}
-
-// existingUsers returns which of these user ids exist.
-func existingUsers(ctx context.Context, c conn, ids []string) (map[string]bool, error) {
-	found, err := queryByIDs(ctx, c, scanString, "SELECT id FROM users WHERE id IN (%s)", ids)
-	if err != nil {
-		return nil, err
-	}
-	users := make(map[string]bool, len(found))
-	for _, id := range found {
-		users[id] = true
-	}
-	return users, nil
+	return m
 }
 
 // insertBookings inserts new, confirmed bookings, many rows a statement.
@@ -193,7 +167,8 @@ func findBooking(ctx context.Context, c conn, id string) (*boxoffice.Booking, er
 }
 
 // FindBookings returns a page of the bookings that match filter, newest
-// first, and how many match in all.
+// first, and how many match in all; with an OrganizerID, only the bookings
+// of the events that user organizes.
 func (db *DB) FindBookings(ctx context.Context, filter boxoffice.BookingFilter) ([]*boxoffice.Booking, int, error) {
 	var w where
 	if filter.UserID != "" {
@@ -201,6 +176,11 @@ func (db *DB) FindBookings(ctx context.Context, filter boxoffice.BookingFilter) 
 	}
 	if filter.EventID != "" {
 		w.add("event_id = ?", canonicalID(filter.EventID))
+	}
+	if filter.OrganizerID != "" {
+		// The organizer's events by events_organizer_id_idx, then their
+		// bookings by bookings_event_id_created_at_id_idx.
+		w.add("event_id IN (SELECT id FROM events WHERE organizer_id = ?)", canonicalID(filter.OrganizerID))
 	}
 	if filter.Status != "" {
 		w.add("status = ?", string(filter.Status))

@@ -423,4 +423,13 @@ var checkErrors = map[string]boxoffice.Error{
 	"events_price_cents_check":         {Code: boxoffice.EINVALID, Field: "price", Message: "price must not be negative"},
 	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10"},
 	"bookings_status_check":            {Code: boxoffice.EINVALID, Field: "status", Message: "status must be CONFIRMED or CANCELLED"},
+	"users_role_check":                 {Code: boxoffice.EINVALID, Field: "role", Message: "role is not valid"},
+}
+
+// isForeignKeyViolation reports whether err is SQLite refusing a reference
+// to a row that does not exist. SQLite does not say which foreign key:
+// callers that write one table with one foreign key know.
+func isForeignKeyViolation(err error) bool {
+	var driverErr *sqlite.Error
+	return errors.As(err, &driverErr) && driverErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
-const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, created_at, updated_at"
+const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, organizer_id, created_at, updated_at"
 
 // eventOrder is the order of the events list: soonest first, then newest.
 const eventOrder = " ORDER BY date ASC, created_at DESC, id DESC"
@@ -15,7 +15,7 @@ const eventOrder = " ORDER BY date ASC, created_at DESC, id DESC"
 func scanEvent(s scanner) (*boxoffice.Event, error) {
 	var e boxoffice.Event
 	err := s.Scan(&e.ID, &e.Title, &e.Description, timeColumn{&e.Date}, &e.Location,
-		&e.TotalTickets, &e.AvailableTickets, &e.PriceCents, &e.Version,
+		&e.TotalTickets, &e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID,
 		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt})
 	if err != nil {
 		return nil, err
@@ -97,18 +97,26 @@ func (db *DB) UpcomingEvents(ctx context.Context, now time.Time, limit int) ([]*
 	return events, nil
 }
 
-// CreateEvent inserts e as given, its id lower-cased (and so set in e).
-// ECONFLICT if the id is taken, EINVALID if a number is out of range.
+// CreateEvent inserts e as given, its id and its organizer's lower-cased
+// (and so set in e). ECONFLICT if the id is taken, ENOTFOUND if the
+// organizer does not exist, EINVALID if a number is out of range.
 func (db *DB) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
 	id := canonicalID(e.ID)
-	_, err := db.write().exec(ctx, "INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	var organizer *string
+	if e.OrganizerID != nil {
+		o := canonicalID(*e.OrganizerID)
+		organizer = &o
+	}
+	_, err := db.write().exec(ctx, "INSERT INTO events ("+eventColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		id, e.Title, e.Description, formatTime(e.Date), e.Location,
-		e.TotalTickets, e.AvailableTickets, e.PriceCents, e.Version,
+		e.TotalTickets, e.AvailableTickets, e.PriceCents, e.Version, organizer,
 		formatTime(e.CreatedAt), formatTime(e.UpdatedAt))
-	if err != nil {
+	if isForeignKeyViolation(err) { // organizer_id is the table's only reference
+		return boxoffice.Errorf(boxoffice.ENOTFOUND, "organizer not found")
+	} else if err != nil {
 		return translate(err, "create event", "event")
 	}
-	e.ID = id
+	e.ID, e.OrganizerID = id, organizer
 	return nil
 }
 

@@ -330,7 +330,7 @@ func TestReopen(t *testing.T) {
 		t.Errorf("event after booking: available %d version %d, want 3 and 1", gotEvent.AvailableTickets, gotEvent.Version)
 	}
 	gotBooking, err := db.FindBookingByID(ctx, res[0].Booking.ID)
-	if err != nil || *gotBooking != *res[0].Booking {
+	if err != nil || *gotBooking != withoutSnapshots(res[0].Booking) {
 		t.Errorf("booking after reopen: %+v, %v; want %+v", gotBooking, err, res[0].Booking)
 	}
 }
@@ -353,4 +353,12 @@ func TestUserFilter(t *testing.T) {
 	if err != nil || total != 1 {
 		t.Errorf("email filter: %d users, %v; want 1", total, err)
 	}
+}
+
+// withoutSnapshots is a booking as read back: without the event and buyer
+// a new booking carries.
+func withoutSnapshots(b *boxoffice.Booking) boxoffice.Booking {
+	c := *b
+	c.Event, c.User = nil, nil
+	return c
 }

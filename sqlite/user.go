@@ -7,11 +7,12 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
-const userColumns = "id, username, email, created_at, updated_at"
+const userColumns = "id, username, email, role, password_hash, token_version, created_at, updated_at"
 
 func scanUser(s scanner) (*boxoffice.User, error) {
 	var u boxoffice.User
-	err := s.Scan(&u.ID, &u.Username, &u.Email, timeColumn{&u.CreatedAt}, timeColumn{&u.UpdatedAt})
+	err := s.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.PasswordHash, &u.TokenVersion,
+		timeColumn{&u.CreatedAt}, timeColumn{&u.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -23,6 +24,17 @@ func (db *DB) FindUserByID(ctx context.Context, id string) (*boxoffice.User, err
 	u, err := scanUser(db.read().queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = ?", canonicalID(id)))
 	if err != nil {
 		return nil, translate(err, "find user", "user")
+	}
+	return u, nil
+}
+
+// FindUserByEmail returns the user with this email, in any letter case.
+// ENOTFOUND if there is none.
+func (db *DB) FindUserByEmail(ctx context.Context, email string) (*boxoffice.User, error) {
+	// Emails are stored lower-cased: an exact match on the unique index.
+	u, err := scanUser(db.read().queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE email = ?", strings.ToLower(email)))
+	if err != nil {
+		return nil, translate(err, "find user by email", "user")
 	}
 	return u, nil
 }
@@ -69,15 +81,45 @@ func (db *DB) FindUsersByIDs(ctx context.Context, ids []string) ([]*boxoffice.Us
 	return users, nil
 }
 
-// CreateUser inserts u as given, its id and email lower-cased (and so set
-// in u). ECONFLICT if the email or the id is taken.
+// CreateUser inserts u as given, its id and email lower-cased and an empty
+// role as the column's default, CUSTOMER (and so set in u). ECONFLICT if
+// the email or the id is taken; EINVALID for an unknown role.
 func (db *DB) CreateUser(ctx context.Context, u *boxoffice.User) error {
-	id, email := canonicalID(u.ID), strings.ToLower(u.Email)
-	_, err := db.write().exec(ctx, "INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?)",
-		id, u.Username, email, formatTime(u.CreatedAt), formatTime(u.UpdatedAt))
+	id, email, role := canonicalID(u.ID), strings.ToLower(u.Email), u.Role
+	if role == "" {
+		role = boxoffice.RoleCustomer
+	}
+	_, err := db.write().exec(ctx, "INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		id, u.Username, email, string(role), u.PasswordHash, u.TokenVersion,
+		formatTime(u.CreatedAt), formatTime(u.UpdatedAt))
 	if err != nil {
 		return translate(err, "create user", "user")
 	}
-	u.ID, u.Email = id, email
+	u.ID, u.Email, u.Role = id, email, role
 	return nil
+}
+
+// UpdateUser sets the fields of upd that are set, bumps the token version
+// if asked and sets updated_at, in one statement, and returns the user as
+// updated. ENOTFOUND if there is no such user; EINVALID for an unknown role.
+func (db *DB) UpdateUser(ctx context.Context, id string, upd boxoffice.UserUpdate) (*boxoffice.User, error) {
+	set := "updated_at = ?"
+	args := []any{formatTime(boxoffice.Now())}
+	if upd.PasswordHash != nil {
+		set += ", password_hash = ?"
+		args = append(args, *upd.PasswordHash)
+	}
+	if upd.Role != nil {
+		set += ", role = ?"
+		args = append(args, string(*upd.Role))
+	}
+	if upd.BumpTokenVersion {
+		set += ", token_version = token_version + 1"
+	}
+	u, err := scanUser(db.write().queryRow(ctx, "UPDATE users SET "+set+" WHERE id = ? RETURNING "+userColumns,
+		append(args, canonicalID(id))...))
+	if err != nil {
+		return nil, translate(err, "update user", "user")
+	}
+	return u, nil
 }

@@ -33,14 +33,24 @@ func Tick() time.Time {
 	return now
 }
 
-// NewUser returns an unsaved user named name, with email name@example.com
-// (lower-cased), a new id and fresh timestamps.
+// NewUser returns an unsaved customer named name, with email
+// name@example.com (lower-cased), no password, a new id and fresh
+// timestamps.
 func NewUser(name string) *boxoffice.User {
 	now := Tick()
 	return &boxoffice.User{
 		ID: boxoffice.NewID(), Username: name, Email: strings.ToLower(name) + "@example.com",
-		CreatedAt: now, UpdatedAt: now,
+		Role: boxoffice.RoleCustomer, CreatedAt: now, UpdatedAt: now,
 	}
+}
+
+// MustCreateUserWithRole inserts NewUser(name) with this role through the
+// store.
+func MustCreateUserWithRole(t testing.TB, s boxoffice.Store, name string, role boxoffice.Role) *boxoffice.User {
+	t.Helper()
+	u := NewUser(name)
+	u.Role = role
+	return MustInsertUser(t, s, u)
 }
 
 // MustCreateUser inserts NewUser(name) through the store.
@@ -74,6 +84,15 @@ func NewEvent(tickets int, in time.Duration) *boxoffice.Event {
 func MustCreateEvent(t testing.TB, s boxoffice.Store, tickets int, in time.Duration) *boxoffice.Event {
 	t.Helper()
 	return MustInsertEvent(t, s, NewEvent(tickets, in))
+}
+
+// MustCreateOrganizedEvent inserts NewEvent(tickets, in), organized by
+// organizer, through the store.
+func MustCreateOrganizedEvent(t testing.TB, s boxoffice.Store, organizer *boxoffice.User, tickets int, in time.Duration) *boxoffice.Event {
+	t.Helper()
+	e := NewEvent(tickets, in)
+	e.OrganizerID = &organizer.ID
+	return MustInsertEvent(t, s, e)
 }
 
 // MustInsertEvent inserts e through the store, as given.
@@ -279,6 +298,15 @@ func diffUser(got, want *boxoffice.User) string {
 	if got.Email != want.Email {
 		d = append(d, fmt.Sprintf("Email %q != %q", got.Email, want.Email))
 	}
+	if got.Role != want.Role {
+		d = append(d, fmt.Sprintf("Role %q != %q", got.Role, want.Role))
+	}
+	if got.PasswordHash != want.PasswordHash {
+		d = append(d, fmt.Sprintf("PasswordHash %q != %q", got.PasswordHash, want.PasswordHash))
+	}
+	if got.TokenVersion != want.TokenVersion {
+		d = append(d, fmt.Sprintf("TokenVersion %d != %d", got.TokenVersion, want.TokenVersion))
+	}
 	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
 	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)
 	return strings.Join(d, "; ")
@@ -305,6 +333,12 @@ func diffEvent(got, want *boxoffice.Event) string {
 	add("AvailableTickets", got.AvailableTickets, want.AvailableTickets)
 	add("PriceCents", got.PriceCents, want.PriceCents)
 	add("Version", got.Version, want.Version)
+	switch {
+	case (got.OrganizerID == nil) != (want.OrganizerID == nil):
+		d = append(d, fmt.Sprintf("OrganizerID %v != %v", got.OrganizerID, want.OrganizerID))
+	case got.OrganizerID != nil:
+		add("OrganizerID", *got.OrganizerID, *want.OrganizerID)
+	}
 	d = append(d, diffTime("Date", got.Date, want.Date)...)
 	d = append(d, diffTime("CreatedAt", got.CreatedAt, want.CreatedAt)...)
 	d = append(d, diffTime("UpdatedAt", got.UpdatedAt, want.UpdatedAt)...)

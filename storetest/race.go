@@ -62,8 +62,11 @@ func testRace(t *testing.T, open Opener) {
 
 		var ok, soldOut atomic.Int64
 		race(raceBuyers, func(i int) {
-			req := boxoffice.BookingRequest{UserID: users[i%len(users)].ID, EventID: ev.ID, Tickets: 1}
-			b, err := svc.CreateBooking(ctx, req)
+			u := users[i%len(users)]
+			req := boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 1}
+			// Each buyer signed in, booking for themselves.
+			asBuyer := boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: u.Role})
+			b, err := svc.CreateBooking(asBuyer, req)
 			switch {
 			case err == nil && b != nil && b.UserID == req.UserID && b.EventID == ev.ID:
 				ok.Add(1)

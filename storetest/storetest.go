@@ -32,7 +32,7 @@ type Opener = func(t *testing.T) Engine
 
 // Run runs the conformance suite against the engines open returns, one
 // fresh engine per case. The cases are subtests, grouped by concept:
-// Migrations, Users, Events, Bookings, Errors, IDs and Race.
+// Migrations, Users, Events, Bookings, Accounts, Errors, IDs and Race.
 func Run(t *testing.T, open func(t *testing.T) Engine) {
 	t.Helper()
 	groups := []struct {
@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},
+		{"Accounts", testAccounts},
 		{"Errors", testErrors},
 		{"IDs", testIDs},
 		{"Race", testRace},

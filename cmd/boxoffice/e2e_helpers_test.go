@@ -19,6 +19,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/boxoffice/boxoffice/seed"
 )
 
 // binary is the boxoffice command built once for the end-to-end tests.
@@ -70,7 +72,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "PORT", "HOST", "NODE_ENV", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_NAME", "DB_SCHEMA", "DB_SSL_ENABLED", "LOG_LEVEL":
+		case "PORT", "HOST", "NODE_ENV", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_NAME", "DB_SCHEMA", "DB_SSL_ENABLED", "LOG_LEVEL",
+			"JWT_SECRET", "TOKEN_TTL", "REDIS_URL", "CORS_ORIGINS", "TRUST_PROXY", "RATE_LIMIT_MUTATIONS_PER_MINUTE", "RATE_LIMIT_SIGNIN_PER_MINUTE":
 			continue
 		}
 		env = append(env, kv)
@@ -80,10 +83,11 @@ func cleanEnv() []string {
 
 // instance is a running `boxoffice serve`.
 type instance struct {
-	url  string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan error
+	url   string
+	token string // sent as Authorization: Bearer when set (see signIn)
+	cmd   *exec.Cmd
+	logs  *syncBuffer
+	done  chan error
 }
 
 type syncBuffer struct {
@@ -183,7 +187,12 @@ func (r gqlResponse) codes() []string {
 func (s *instance) query(t *testing.T, query string, vars map[string]any) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", s.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("post: %v", err)
 	}
@@ -194,6 +203,15 @@ func (s *instance) query(t *testing.T, query string, vars map[string]any) gqlRes
 	}
 	r.status = resp.StatusCode
 	return r
+}
+
+// signIn signs in as a demo user: later queries carry the token.
+func (s *instance) signIn(t *testing.T, email string) {
+	t.Helper()
+	s.token = ""
+	d := s.mustQuery(t, `mutation($e: String!, $p: String!) { signIn(input: {email: $e, password: $p}) { token user { role } } }`,
+		map[string]any{"e": email, "p": seed.DemoPassword})
+	s.token = at(d, "signIn", "token").(string)
 }
 
 // mustQuery is query that fails the test on any GraphQL error.

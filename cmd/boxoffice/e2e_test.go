@@ -17,8 +17,12 @@ func originalEnv(dbName string) []string {
 		"# Server Configuration", "PORT=3000", "NODE_ENV=development", "HOST=localhost", "",
 		"# Database Configuration", "DB_HOST=127.0.0.1", "DB_PORT=5432", "DB_USERNAME=postgres", "DB_PASSWORD=postgres",
 		"DB_NAME=" + dbName, "DB_SCHEMA=event_booking_2", "DB_SSL_ENABLED=false",
+		"", "# boxoffice's own", "JWT_SECRET=" + testSecret, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0",
 	}
 }
+
+// testSecret signs the tests' tokens; a real one comes from `openssl rand -hex 32`.
+const testSecret = "e2e-test-secret-0123456789abcdef0123456789"
 
 // TestOriginalSetupOnPostgres follows the README's set-up with the original
 // .env, then runs every query of the original README.
@@ -48,10 +52,28 @@ func TestOriginalSetupOnPostgres(t *testing.T) {
 	raceForLastTickets(t, s)
 }
 
+// TestPostgresNeedsJWTSecret: with PostgreSQL there is no default secret.
+func TestPostgresNeedsJWTSecret(t *testing.T) {
+	var env []string
+	for _, l := range originalEnv(freshDatabase(t)) {
+		if !strings.HasPrefix(l, "JWT_SECRET=") {
+			env = append(env, l)
+		}
+	}
+	dir := workdir(t, env...)
+	if out, err := cli(t, dir, "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	out, err := cli(t, dir, "serve")
+	if err == nil || !strings.Contains(out, "JWT_SECRET is required") {
+		t.Fatalf("serve without JWT_SECRET on PostgreSQL must refuse: %v\n%s", err, out)
+	}
+}
+
 // TestZeroSetupOnEmbedded starts boxoffice in an empty directory with no
 // configuration at all: it must create, migrate and seed its own database.
 func TestZeroSetupOnEmbedded(t *testing.T) {
-	dir := workdir(t)
+	dir := workdir(t, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0")
 	s := startServer(t, dir)
 	if !strings.Contains(s.logs.String(), "loaded demo data") {
 		t.Fatalf("no demo data log line:\n%s", s.logs.String())
@@ -62,7 +84,9 @@ func TestZeroSetupOnEmbedded(t *testing.T) {
 	// A restart keeps every booking and does not seed again.
 	before := s.mustQuery(t, `{ bookings(pagination:{limit:1}) { total } }`, nil)
 	s.stop(t)
+	token := s.token
 	s = startServer(t, dir)
+	s.token = token // the secret beside the database survives the restart, and so do tokens
 	after := s.mustQuery(t, `{ bookings(pagination:{limit:1}) { total } }`, nil)
 	if at(before, "bookings", "total") != at(after, "bookings", "total") {
 		t.Fatalf("bookings before restart %v, after %v", at(before, "bookings", "total"), at(after, "bookings", "total"))
@@ -72,8 +96,11 @@ func TestZeroSetupOnEmbedded(t *testing.T) {
 	}
 }
 
+// runOriginalQueries runs the original README's operations unchanged, as
+// an admin (alice, in the demo data).
 func runOriginalQueries(t *testing.T, s *instance) {
 	page := map[string]any{"pagination": map[string]any{"page": 1, "limit": 10}}
+	s.signIn(t, "alice@example.com")
 
 	users := s.mustQuery(t, qUsers, page)
 	if at(users, "users", "total") != 10.0 || len(at(users, "users", "items").([]any)) != 10 {

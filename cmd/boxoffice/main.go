@@ -23,6 +23,8 @@ func commands() []command {
 		{"migrate", "apply pending migrations; `migrate down` rolls back one, `migrate status` lists them", runMigrate},
 		{"seed", "load the demo data (idempotent)", runSeed},
 		{"schema", "`schema create` creates DB_SCHEMA; `schema drop` drops every table in it", runSchema},
+		{"users", "`users create --email E --username U --role admin --password-stdin` creates an account", runUsers},
+		{"token", "`token --email E` prints a bearer token for an existing user", runToken},
 		{"bench", "load-test a boxoffice (or original-API) server: hot, spread, read or mixed", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},

@@ -34,17 +34,33 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		return err
 	}
 
-	svc := service.New(db, service.Options{})
+	if err := server.CheckOrigins(cfg.CORSOrigins); err != nil {
+		return fmt.Errorf("CORS_ORIGINS: %w", err)
+	}
+	tokens, err := signer(cfg)
+	if err != nil {
+		return err
+	}
+	opts, closeLimiter, err := serviceOptions(ctx, cfg, tokens)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+	opts.Logger = log
+	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
-			Users: svc, Events: svc, Bookings: svc, Logger: log,
+			Users: svc, Events: svc, Bookings: svc, Accounts: svc, Logger: log,
 			Introspection: cfg.Introspection,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
 		Ready:          db.Ping,
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
+		Authenticate:   svc.Authenticate,
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustProxy:     cfg.TrustProxy,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {

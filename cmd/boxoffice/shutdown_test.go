@@ -15,8 +15,9 @@ import (
 // server must drain them, exit cleanly, and after a restart hold exactly the
 // bookings its clients were told succeeded.
 func TestShutdownLosesNoBooking(t *testing.T) {
-	dir := workdir(t)
+	dir := workdir(t, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0")
 	s := startServer(t, dir)
+	s.signIn(t, "alice@example.com")
 	ev := s.mustQuery(t, `mutation { createEvent(input: {title: "Drain", date: "2099-01-01T20:00:00Z", location: "Hall", totalTickets: 100000, price: 1}) { id } }`, nil)
 	eventID := at(ev, "createEvent", "id").(string)
 	users := s.mustQuery(t, `{ users { items { id } } }`, nil)
@@ -32,7 +33,10 @@ func TestShutdownLosesNoBooking(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(stopAt.Add(2 * time.Second)) {
-				resp, err := http.Post(s.url+"/graphql", "application/json", bytes.NewReader(body))
+				req, _ := http.NewRequest("POST", s.url+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+s.token)
+				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					return // the listener is closed: the server is shutting down
 				}
@@ -63,7 +67,9 @@ func TestShutdownLosesNoBooking(t *testing.T) {
 		t.Fatal("no booking was confirmed before the shutdown: the test proved nothing")
 	}
 
+	token := s.token
 	s = startServer(t, dir)
+	s.token = token
 	got := s.mustQuery(t, `query($id: ID!) { bookings(filter: {eventId: $id}, pagination: {limit: 1}) { total } event(id: $id) { availableTickets } }`, map[string]any{"id": eventID})
 	if total := int(at(got, "bookings", "total").(float64)); total != confirmed {
 		t.Fatalf("clients were told %d bookings succeeded; the database holds %d", confirmed, total)

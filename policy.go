@@ -1,0 +1,159 @@
+package boxoffice
+
+// Who may do what: every authorization rule of boxoffice, in one place. The
+// service layer asks these before it acts and the GraphQL layer before it
+// shows a protected field; policy_test.go walks every rule for every role.
+//
+// Each returns nil when allowed, EUNAUTHENTICATED when nobody is signed in
+// and a sign-in could help, EFORBIDDEN when the caller lacks the right, or
+// ENOTFOUND where even saying "forbidden" would reveal that a thing exists
+// (someone else's booking or account).
+
+var (
+	errSignIn    = Errorf(EUNAUTHENTICATED, "sign in first: send Authorization: Bearer <token>")
+	errForbidden = Errorf(EFORBIDDEN, "you are not allowed to do this")
+)
+
+func signedIn(c Caller) error {
+	if c.Anonymous() {
+		return errSignIn
+	}
+	return nil
+}
+
+func admin(c Caller) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role != RoleAdmin {
+		return errForbidden
+	}
+	return nil
+}
+
+// CanListUsers: admins.
+func CanListUsers(c Caller) error { return admin(c) }
+
+// CanManageUsers (create users with any role, change roles): admins.
+func CanManageUsers(c Caller) error { return admin(c) }
+
+// CanReadUser: the user themselves and admins; for anyone else the user
+// does not exist.
+func CanReadUser(c Caller, userID string) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(userID) || c.Role == RoleAdmin {
+		return nil
+	}
+	return Errorf(ENOTFOUND, "user not found")
+}
+
+// CanSeeUserPrivate (email, role, their bookings): the user and admins. An
+// organizer sees who booked their event, but not their email.
+func CanSeeUserPrivate(c Caller, userID string) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(userID) || c.Role == RoleAdmin {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the user and admins see this field")
+}
+
+// CanListEventBookings: the event's organizer and admins.
+func CanListEventBookings(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins see its bookings")
+}
+
+// CanReadBooking: the buyer, the event's organizer and admins; for anyone
+// else the booking does not exist.
+func CanReadBooking(c Caller, b *Booking, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(b.UserID) || c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(ENOTFOUND, "booking not found")
+}
+
+// CanCancelBooking: the buyer and admins; for anyone else the booking does
+// not exist (organizers refund through their own process, not here).
+func CanCancelBooking(c Caller, b *Booking) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(b.UserID) || c.Role == RoleAdmin {
+		return nil
+	}
+	return Errorf(ENOTFOUND, "booking not found")
+}
+
+// CanBookFor: customers and organizers book for themselves; admins for
+// anyone.
+func CanBookFor(c Caller, userID string) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(userID) || c.Role == RoleAdmin {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "you can only book for yourself")
+}
+
+// CanCreateEvent: organizers and admins.
+func CanCreateEvent(c Caller) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleOrganizer || c.Role == RoleAdmin {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only organizers and admins create events")
+}
+
+// CanUpdateEvent: the event's organizer and admins.
+func CanUpdateEvent(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins change it")
+}
+
+// ScopeBookings narrows a bookings listing to what the caller may see:
+// admins see all; customers only their own (asking for another user's is
+// EFORBIDDEN); organizers their own bookings when they filter on
+// themselves, else the bookings of the events they organize.
+func ScopeBookings(c Caller, f BookingFilter) (BookingFilter, error) {
+	if err := signedIn(c); err != nil {
+		return f, err
+	}
+	switch {
+	case c.Role == RoleAdmin:
+	case f.UserID == "" || c.Is(f.UserID):
+		if c.Role == RoleOrganizer && f.UserID == "" {
+			f.OrganizerID = c.UserID
+		} else {
+			f.UserID = c.UserID
+		}
+	case c.Role == RoleOrganizer:
+		f.OrganizerID = c.UserID // another buyer, within the organizer's events
+	default:
+		return f, Errorf(EFORBIDDEN, "you can only list your own bookings")
+	}
+	return f, nil
+}
+
+func organizes(c Caller, e *Event) bool {
+	return e != nil && c.Role == RoleOrganizer && e.OrganizerID != nil && c.Is(*e.OrganizerID)
+}

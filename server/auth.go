@@ -1,0 +1,45 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+// Authenticator turns a bearer token into a caller (AccountService.Authenticate).
+type Authenticator func(ctx context.Context, token string) (boxoffice.Caller, error)
+
+// authenticate puts the caller named by `Authorization: Bearer <token>` in
+// the request context. No header: anonymous; the service layer decides
+// what anonymous callers may do. A bad token is refused outright with 401
+// and UNAUTHENTICATED, so a client never acts anonymously by mistake.
+func authenticate(next http.Handler, check Authenticator, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := r.Header.Get("Authorization")
+		if header == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		scheme, token, _ := strings.Cut(header, " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice"`)
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the Authorization header must be: Bearer <token>")
+			return
+		}
+		c, err := check(r.Context(), strings.TrimSpace(token))
+		switch boxoffice.ErrorCode(err) {
+		case "":
+			next.ServeHTTP(w, r.WithContext(boxoffice.NewContextWithCaller(r.Context(), c)))
+		case boxoffice.EUNAUTHENTICATED:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", boxoffice.ErrorMessage(err))
+		default:
+			id := boxoffice.RequestIDFromContext(r.Context())
+			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
+			writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error (request id "+id+")")
+		}
+	})
+}

@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
+)
+
+var errWrongCredentials = boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "wrong email or password")
+
+// SignUp creates a customer account and signs it in.
+func (s *Service) SignUp(ctx context.Context, in boxoffice.SignUpInput) (*boxoffice.AuthPayload, error) {
+	u := &boxoffice.User{Username: in.Username, Email: in.Email, Role: boxoffice.RoleCustomer}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	if err := boxoffice.ValidatePassword("password", in.Password); err != nil {
+		return nil, err
+	}
+	if err := s.guard(ctx, "sign-up", "signup:addr:"+boxoffice.ClientAddrFromContext(ctx), s.limits.SignUpPerAddr); err != nil {
+		return nil, err
+	}
+	if err := s.insertUser(ctx, u, in.Password); err != nil {
+		return nil, err
+	}
+	return s.issue(u)
+}
+
+// SignIn checks the email and password. A wrong email and a wrong password
+// get the same answer, after the same work, so ids of accounts stay secret.
+func (s *Service) SignIn(ctx context.Context, email, password string) (*boxoffice.AuthPayload, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil, boxoffice.Invalidf("email", "email is required")
+	}
+	if len(password) > 4*boxoffice.MaxPasswordLength {
+		return nil, errWrongCredentials // never hash a hostile megabyte
+	}
+	if err := s.guard(ctx, "sign-in", "signin:addr:"+boxoffice.ClientAddrFromContext(ctx), s.limits.SignInPerAddr); err != nil {
+		return nil, err
+	}
+	if err := s.guard(ctx, "sign-in", "signin:email:"+email, s.limits.SignInPerEmail); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByEmail(ctx, email)
+	hash := ""
+	if err == nil {
+		hash = u.PasswordHash
+	} else if boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		return nil, err
+	}
+	ok, err := auth.CheckPassword(hash, password) // hashes even without an account: same timing
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errWrongCredentials
+	}
+	return s.issue(u)
+}
+
+// SignOut revokes every token the caller holds.
+func (s *Service) SignOut(ctx context.Context) error {
+	c := caller(ctx)
+	if c.Anonymous() {
+		return boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
+	}
+	_, err := s.store.UpdateUser(ctx, c.UserID, boxoffice.UserUpdate{BumpTokenVersion: true})
+	return err
+}
+
+// ChangePassword checks the current password, sets the new one, revokes
+// every earlier token and returns a fresh one.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) (*boxoffice.AuthPayload, error) {
+	c := caller(ctx)
+	if c.Anonymous() {
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
+	}
+	if err := boxoffice.ValidatePassword("newPassword", next); err != nil {
+		return nil, err
+	}
+	if err := s.guard(ctx, "password change", "signin:user:"+c.UserID, s.limits.SignInPerEmail); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := auth.CheckPassword(u.PasswordHash, current); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "the current password is wrong")
+	}
+	hash, err := auth.HashPassword(next)
+	if err != nil {
+		return nil, err
+	}
+	u, err = s.store.UpdateUser(ctx, u.ID, boxoffice.UserUpdate{PasswordHash: &hash, BumpTokenVersion: true})
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(u)
+}
+
+// Me returns the signed-in user.
+func (s *Service) Me(ctx context.Context) (*boxoffice.User, error) {
+	c := caller(ctx)
+	if c.Anonymous() {
+		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
+	}
+	return s.store.FindUserByID(ctx, c.UserID)
+}
+
+// Authenticate checks a bearer token's signature and expiry, then that it
+// was not revoked since (the user's token version), and returns the caller
+// with the user's current role.
+func (s *Service) Authenticate(ctx context.Context, token string) (boxoffice.Caller, error) {
+	if s.tokens == nil {
+		return boxoffice.Caller{}, errors.New("service: no token signer configured")
+	}
+	claims, err := s.tokens.Verify(token, s.now())
+	if err != nil {
+		return boxoffice.Caller{}, err
+	}
+	u, err := s.store.FindUserByID(ctx, claims.UserID)
+	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
+	} else if err != nil {
+		return boxoffice.Caller{}, err
+	}
+	if u.TokenVersion != claims.Version {
+		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "token revoked: sign in again")
+	}
+	return boxoffice.Caller{UserID: u.ID, Role: u.Role}, nil
+}
+
+// IssueToken signs a token for the user with this email: for operators
+// (`boxoffice token`), not for the API.
+func (s *Service) IssueToken(ctx context.Context, email string) (*boxoffice.AuthPayload, error) {
+	u, err := s.store.FindUserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(u)
+}
+
+func (s *Service) issue(u *boxoffice.User) (*boxoffice.AuthPayload, error) {
+	if s.tokens == nil {
+		return nil, errors.New("service: no token signer configured")
+	}
+	token, exp, err := s.tokens.Issue(u.ID, u.TokenVersion, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &boxoffice.AuthPayload{Token: token, ExpiresAt: exp, User: u}, nil
+}
+
+// insertUser hashes the password (none: the account cannot sign in) and
+// stores the validated user with its id and timestamps.
+func (s *Service) insertUser(ctx context.Context, u *boxoffice.User, password string) error {
+	if password != "" {
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = hash
+	}
+	u.ID = boxoffice.NewID()
+	u.CreatedAt = s.now()
+	u.UpdatedAt = u.CreatedAt
+	return s.store.CreateUser(ctx, u)
+}
