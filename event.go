@@ -30,6 +30,10 @@ type Event struct {
 	UpdatedAt        time.Time
 }
 
+// Price is the price of one ticket in currency units, as the API shows it.
+// Computations use PriceCents.
+func (e *Event) Price() float64 { return float64(e.PriceCents) / 100 }
+
 // Validate returns EINVALID if a field of e is malformed. It trims the texts.
 // It does not look at the clock: the service refuses new events in the past.
 func (e *Event) Validate() error {

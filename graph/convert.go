@@ -123,6 +123,3 @@ func priceCents(price float64) (int64, error) {
 	}
 	return int64(cents), nil
 }
-
-// price is the Float the API shows for cents.
-func price(cents int64) float64 { return float64(cents) / 100 }

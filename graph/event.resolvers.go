@@ -13,11 +13,6 @@ import (
 	"github.com/boxoffice/boxoffice/graph/model"
 )
 
-// Price is the resolver for the price field.
-func (r *eventResolver) Price(ctx context.Context, obj *boxoffice.Event) (float64, error) {
-	return price(obj.PriceCents), nil
-}
-
 // Bookings is the resolver for the bookings field.
 func (r *eventResolver) Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error) {
 	return loadersFrom(ctx).bookingsByEvent.Load(ctx, nestedKey{obj.ID, orDefault(limit, boxoffice.DefaultNestedBookings)})

@@ -128,8 +128,6 @@ type BookingResolver interface {
 	Event(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Event, error)
 }
 type EventResolver interface {
-	Price(ctx context.Context, obj *boxoffice.Event) (float64, error)
-
 	Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error)
 }
 type MutationResolver interface {
@@ -1913,7 +1911,7 @@ func (ec *executionContext) _Event_price(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Event_price(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Event().Price(ctx, obj)
+			return obj.Price(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -1924,7 +1922,7 @@ func (ec *executionContext) _Event_price(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Event_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Event", field, true, true, "Float")
+	return graphql.NewScalarFieldContext("Event", field, true, false, "Float")
 }
 
 func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
@@ -4785,11 +4783,10 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Event_price(ctx, field, obj)
-				})
+			out.Values[i] = ec._Event_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Event_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
