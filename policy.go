@@ -90,7 +90,7 @@ func CanCancelBooking(c Caller, b *Booking) error {
 	if err := signedIn(c); err != nil {
 		return err
 	}
-	if c.Is(b.UserID) || c.Role == RoleAdmin {
+	if b != nil && c.Is(b.UserID) || c.Role == RoleAdmin {
 		return nil
 	}
 	return Errorf(ENOTFOUND, "booking not found")

@@ -75,8 +75,13 @@ go build -o bin/boxoffice ./cmd/boxoffice
 bin=$root/bin/boxoffice
 psql -q -d postgres -c "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$db?sslmode=disable"
+# A throwaway signing secret, and no per-user budget for changes: the load
+# books as one admin on behalf of the demo users, where a real on-sale has
+# one token per buyer, each within its own budget.
+export JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') RATE_LIMIT_MUTATIONS_PER_MINUTE=0
 # From an empty directory, so that no .env changes the settings.
 (cd "$tmp" && "$bin" migrate >/dev/null && "$bin" seed)
+token=$(cd "$tmp" && "$bin" token --email alice@example.com) # alice is the demo admin
 
 # ---- (b) raw PostgreSQL: the SQL of the read scenario ---------------------
 # On boxoffice's own database and data, while the server is not running
@@ -123,7 +128,7 @@ jerrors() {
 bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
   local name=$1 scenario=$2; shift 2
   local out=$tmp/$name.json
-  if ! "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario" >"$out" 2>"$tmp/$name.err"; then
+  if ! "$bin" bench -url "$url" -token "$token" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario" >"$out" 2>"$tmp/$name.err"; then
     failed="$failed $name"
     echo "boxoffice bench $scenario FAILED:" >&2
     cat "$tmp/$name.err" >&2

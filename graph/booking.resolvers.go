@@ -15,11 +15,17 @@ import (
 
 // User is the resolver for the user field.
 func (r *bookingResolver) User(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.User, error) {
+	if obj.User != nil { // a booking just made: its buyer as of the commit
+		return obj.User, nil
+	}
 	return loadersFrom(ctx).users.Load(ctx, obj.UserID)
 }
 
 // Event is the resolver for the event field.
 func (r *bookingResolver) Event(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Event, error) {
+	if obj.Event != nil { // a booking just made: its event as of the commit
+		return obj.Event, nil
+	}
 	return loadersFrom(ctx).events.Load(ctx, obj.EventID)
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -95,11 +96,22 @@ func domainError(located *gqlerror.Error, domErr *boxoffice.Error, code string) 
 		// name; the path ends with it.
 		field = lastName(located.Path)
 	}
-	return withCode(&gqlerror.Error{
+	out := withCode(&gqlerror.Error{
 		Message:   domErr.Message,
 		Path:      located.Path,
 		Locations: located.Locations,
 	}, code, field)
+	if code == codeRateLimited {
+		out.Extensions["retryAfter"] = retryAfterSeconds(domErr)
+	}
+	return out
+}
+
+// retryAfterSeconds is how long a RATE_LIMITED error asks to wait, in
+// whole seconds rounded up: at least 1, so a client never retries at once.
+func retryAfterSeconds(err error) int {
+	d := boxoffice.ErrorRetryAfter(err)
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 // isVariableError reports a variable whose value does not fit its type:

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -44,6 +46,28 @@ func TestPresentErrorCodes(t *testing.T) {
 	for _, secret := range []string{"disk on fire", "does not exist", "nil map"} {
 		if !strings.Contains(logs.String(), secret) {
 			t.Errorf("%q not logged", secret)
+		}
+	}
+}
+
+// RATE_LIMITED tells how many whole seconds to wait, at least 1.
+func TestPresentErrorRetryAfter(t *testing.T) {
+	present := presentError(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		err  error
+		want any
+	}{
+		{boxoffice.RateLimited("sign-in", 42*time.Second), 42},
+		{boxoffice.RateLimited("sign-in", 1500*time.Millisecond), 2},
+		{&boxoffice.Error{Code: boxoffice.ERATELIMITED, Message: "m", RetryAfter: 2100 * time.Millisecond}, 3},
+		{boxoffice.Errorf(boxoffice.ERATELIMITED, "no wait given"), 1},
+		{fmt.Errorf("wrapped: %w", boxoffice.RateLimited("changes", 7*time.Second)), 7},
+		{boxoffice.Errorf(boxoffice.EFORBIDDEN, "no"), nil},
+	} {
+		got := present(ctx, tc.err)
+		if got.Extensions["retryAfter"] != tc.want {
+			t.Errorf("%v: retryAfter %v, want %v (%v)", tc.err, got.Extensions["retryAfter"], tc.want, got.Extensions)
 		}
 	}
 }

@@ -15,6 +15,9 @@ import (
 
 // Bookings is the resolver for the bookings field.
 func (r *eventResolver) Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error) {
+	if err := boxoffice.CanListEventBookings(caller(ctx), obj); err != nil {
+		return nil, err
+	}
 	return loadersFrom(ctx).bookingsByEvent.Load(ctx, nestedKey{obj.ID, orDefault(limit, boxoffice.DefaultNestedBookings)})
 }
 

@@ -34,7 +34,8 @@ type Config struct {
 	Users    boxoffice.UserService
 	Events   boxoffice.EventService
 	Bookings boxoffice.BookingService
-	Logger   *slog.Logger // nil: slog.Default()
+	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
+	Logger   *slog.Logger             // nil: slog.Default()
 
 	// Introspection lets clients read the schema (GraphiQL needs it).
 	Introspection bool
@@ -67,7 +68,7 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings}
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings},
+		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts},
 		Complexity: complexity(),
 	})
 
@@ -88,6 +89,7 @@ func NewHandler(cfg Config) http.Handler {
 		srv.Use(extension.FixedComplexityLimit(positiveOr(limit, DefaultComplexityLimit)))
 	}
 	srv.AroundRootFields(freshLoadersPerMutation)
+	srv.AroundFields(payloadUserIsCaller)
 
 	wait := cfg.LoaderWait
 	if wait <= 0 {

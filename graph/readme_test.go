@@ -10,8 +10,9 @@ import (
 // isoMillis is JavaScript's toISOString format, which the original API spoke.
 var isoMillis = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
-// readmeSeed is a small world: three users (carol without bookings), three
-// events at +10, +30 and +60 days, three bookings.
+// readmeSeed is a small world: three users (carol without bookings) besides
+// the admin, three events at +10, +30 and +60 days, three bookings. The
+// admin runs the README's operations, verbatim.
 type readmeSeed struct {
 	alice, bob, carol             userOut
 	jazz, rock, opera             eventOut
@@ -73,11 +74,12 @@ func TestReadmeUsers(t *testing.T) {
 	}
 	s.data(t, readmeUsers, nil, &out)
 	u := out.Users
-	if u.Total != 3 || u.Page != 1 || u.Limit != 10 || len(u.Items) != 3 {
+	if u.Total != 4 || u.Page != 1 || u.Limit != 10 || len(u.Items) != 4 {
 		t.Fatalf("users page: %+v", u)
 	}
-	// Newest first; bookings everywhere, [] rather than null.
-	if u.Items[0].ID != w.carol.ID || u.Items[2].ID != w.alice.ID {
+	// Newest first (the admin came first); bookings everywhere, [] rather
+	// than null.
+	if u.Items[0].ID != w.carol.ID || u.Items[2].ID != w.alice.ID || u.Items[3].ID != s.admin.ID {
 		t.Errorf("order: %+v", u.Items)
 	}
 	if u.Items[0].Bookings == nil || len(u.Items[0].Bookings) != 0 {
@@ -87,8 +89,8 @@ func TestReadmeUsers(t *testing.T) {
 		t.Errorf("alice's bookings: %+v", b)
 	}
 
-	s.data(t, readmeUsers, map[string]any{"pagination": map[string]any{"page": 2, "limit": 2}}, &out)
-	if u := out.Users; u.Total != 3 || u.Page != 2 || u.Limit != 2 || len(u.Items) != 1 || u.Items[0].ID != w.alice.ID {
+	s.data(t, readmeUsers, map[string]any{"pagination": map[string]any{"page": 2, "limit": 3}}, &out)
+	if u := out.Users; u.Total != 4 || u.Page != 2 || u.Limit != 3 || len(u.Items) != 1 || u.Items[0].ID != s.admin.ID {
 		t.Fatalf("page 2 of 2: %+v", u)
 	}
 }
@@ -238,7 +240,7 @@ func TestReadmeFilteredBookings(t *testing.T) {
 	}
 }
 
-// An empty database gives empty lists, never null.
+// An empty database (but for the admin) gives empty lists, never null.
 func TestEmptyLists(t *testing.T) {
 	s := newTestServer(t)
 	var out struct {

@@ -8,4 +8,5 @@ type Resolver struct {
 	users    boxoffice.UserService
 	events   boxoffice.EventService
 	bookings boxoffice.BookingService
+	accounts boxoffice.AccountService
 }

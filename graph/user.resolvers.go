@@ -16,7 +16,10 @@ import (
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*boxoffice.User, error) {
 	u := &boxoffice.User{Username: input.Username, Email: input.Email}
-	if err := r.users.CreateUser(ctx, u); err != nil {
+	if input.Role != nil {
+		u.Role = *input.Role
+	}
+	if err := r.users.CreateUser(ctx, u, deref(input.Password)); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -40,8 +43,27 @@ func (r *queryResolver) Users(ctx context.Context, filter *model.UserFilterInput
 	return &model.PaginatedUsersResponse{Items: items, Total: total, Page: page.Page, Limit: page.Limit}, nil
 }
 
+// Email is the resolver for the email field.
+func (r *userResolver) Email(ctx context.Context, obj *boxoffice.User) (string, error) {
+	if err := boxoffice.CanSeeUserPrivate(caller(ctx), obj.ID); err != nil {
+		return "", err
+	}
+	return obj.Email, nil
+}
+
+// Role is the resolver for the role field.
+func (r *userResolver) Role(ctx context.Context, obj *boxoffice.User) (boxoffice.Role, error) {
+	if err := boxoffice.CanSeeUserPrivate(caller(ctx), obj.ID); err != nil {
+		return "", err
+	}
+	return obj.Role, nil
+}
+
 // Bookings is the resolver for the bookings field.
 func (r *userResolver) Bookings(ctx context.Context, obj *boxoffice.User, limit *int) ([]*boxoffice.Booking, error) {
+	if err := boxoffice.CanSeeUserPrivate(caller(ctx), obj.ID); err != nil {
+		return nil, err
+	}
 	return loadersFrom(ctx).bookingsByUser.Load(ctx, nestedKey{obj.ID, orDefault(limit, boxoffice.DefaultNestedBookings)})
 }
 

@@ -4,21 +4,25 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/boxoffice/boxoffice/auth"
 	"github.com/boxoffice/boxoffice/graph"
 	"github.com/boxoffice/boxoffice/loadtest"
 	"github.com/boxoffice/boxoffice/seed"
+	"github.com/boxoffice/boxoffice/server"
 	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
 
-// startBoxoffice serves the real GraphQL handler on a fresh SQLite
-// database with the demo data, wired as `boxoffice serve` wires it.
-func startBoxoffice(t *testing.T) string {
+// startBoxoffice serves the real HTTP stack on a fresh SQLite database
+// with the demo data, wired as `boxoffice serve` wires it, and returns its
+// URL and a token of the demo admin.
+func startBoxoffice(t *testing.T) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "bench.db"))
@@ -32,21 +36,32 @@ func startBoxoffice(t *testing.T) string {
 	if _, err := seed.Load(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db, service.Options{})
+	tokens, err := auth.NewTokens([]byte("loadtest-integration-secret-0123456789"), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := service.New(db, service.Options{Tokens: tokens, Limits: &service.Limits{}}) // no limits: this is a load test
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(graph.NewHandler(graph.Config{Users: svc, Events: svc, Bookings: svc, Logger: log}))
-	t.Cleanup(func() { srv.Close(); svc.Close() }) // LIFO: before db.Close
-	return srv.URL + "/graphql"
+	srv := httptest.NewServer(server.New(server.Config{
+		GraphQL: graph.NewHandler(graph.Config{Users: svc, Events: svc, Bookings: svc, Accounts: svc, Logger: log}),
+		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Authenticate,
+	}).Handler())
+	t.Cleanup(func() { srv.Close(); svc.Close() })         // LIFO: before db.Close
+	admin, err := svc.IssueToken(ctx, "alice@example.com") // the demo admin
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.URL + "/graphql", admin.Token
 }
 
 func TestAgainstBoxoffice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a real server for a few seconds")
 	}
-	url := startBoxoffice(t)
+	url, token := startBoxoffice(t)
 	run := func(o loadtest.Options) *loadtest.Report {
 		t.Helper()
-		o.URL = url
+		o.URL, o.Token = url, token
 		o.Concurrency, o.WarmUp = 16, 200*time.Millisecond
 		if o.Duration == 0 {
 			o.Duration = time.Second

@@ -20,7 +20,7 @@ func (s *Service) SignUp(ctx context.Context, in boxoffice.SignUpInput) (*boxoff
 	if err := boxoffice.ValidatePassword("password", in.Password); err != nil {
 		return nil, err
 	}
-	if err := s.guard(ctx, "sign-up", "signup:addr:"+boxoffice.ClientAddrFromContext(ctx), s.limits.SignUpPerAddr); err != nil {
+	if err := s.guardAddr(ctx, "sign-up", "signup:addr:", s.limits.SignUpPerAddr); err != nil {
 		return nil, err
 	}
 	if err := s.insertUser(ctx, u, in.Password); err != nil {
@@ -39,7 +39,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*boxoffic
 	if len(password) > 4*boxoffice.MaxPasswordLength {
 		return nil, errWrongCredentials // never hash a hostile megabyte
 	}
-	if err := s.guard(ctx, "sign-in", "signin:addr:"+boxoffice.ClientAddrFromContext(ctx), s.limits.SignInPerAddr); err != nil {
+	if err := s.guardAddr(ctx, "sign-in", "signin:addr:", s.limits.SignInPerAddr); err != nil {
 		return nil, err
 	}
 	if err := s.guard(ctx, "sign-in", "signin:email:"+email, s.limits.SignInPerEmail); err != nil {
@@ -92,7 +92,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*bo
 	if ok, err := auth.CheckPassword(u.PasswordHash, current); err != nil {
 		return nil, err
 	} else if !ok {
-		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "the current password is wrong")
+		return nil, boxoffice.Invalidf("currentPassword", "the current password is wrong")
 	}
 	hash, err := auth.HashPassword(next)
 	if err != nil {

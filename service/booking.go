@@ -37,6 +37,9 @@ func (s *Service) CancelBooking(ctx context.Context, id string) (*boxoffice.Book
 	if err := validID("id", id); err != nil {
 		return nil, err
 	}
+	if caller(ctx).Anonymous() { // before the lookup: ids must reveal nothing
+		return nil, boxoffice.CanCancelBooking(caller(ctx), nil)
+	}
 	current, err := s.store.FindBookingByID(ctx, id)
 	if err != nil {
 		return nil, err

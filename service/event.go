@@ -70,6 +70,9 @@ func (s *Service) UpdateEvent(ctx context.Context, id string, upd boxoffice.Even
 	if err := validID("id", id); err != nil {
 		return nil, err
 	}
+	if upd.Date != nil && !upd.Date.After(s.now()) {
+		return nil, boxoffice.Invalidf("date", "date must be in the future")
+	}
 	current, err := s.store.FindEventByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -79,9 +82,6 @@ func (s *Service) UpdateEvent(ctx context.Context, id string, upd boxoffice.Even
 	}
 	if err := s.spendMutation(ctx); err != nil {
 		return nil, err
-	}
-	if upd.Date != nil && !upd.Date.After(s.now()) {
-		return nil, boxoffice.Invalidf("date", "date must be in the future")
 	}
 	e, err := s.store.UpdateEvent(ctx, id, upd)
 	if err == nil {

@@ -39,6 +39,16 @@ func (s *Service) guard(ctx context.Context, what, key string, l boxoffice.Limit
 	return nil
 }
 
+// guardAddr is guard keyed on the client's address. Without one (a call
+// that did not come over the network) there is nothing to key on.
+func (s *Service) guardAddr(ctx context.Context, what, prefix string, l boxoffice.Limit) error {
+	addr := boxoffice.ClientAddrFromContext(ctx)
+	if addr == "" {
+		return nil
+	}
+	return s.guard(ctx, what, prefix+addr, l)
+}
+
 // spendMutation counts a change against the caller's budget. A failing
 // limiter lets the change through (fail open): a limiter outage must not
 // stop ticket sales.

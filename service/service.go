@@ -39,7 +39,7 @@ var (
 type Options struct {
 	Tokens  *auth.Tokens          // signs and checks bearer tokens
 	Limiter boxoffice.RateLimiter // default: in memory, this process only
-	Limits  Limits                // default: DefaultLimits
+	Limits  *Limits               // nil: DefaultLimits; a zero Limits: none
 	Logger  *slog.Logger          // default: slog.Default()
 
 	Batch BatchOptions
@@ -57,8 +57,9 @@ func New(store boxoffice.Store, opts Options) *Service {
 		owned = ratelimit.NewMemory()
 		opts.Limiter = owned
 	}
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
+	limits := DefaultLimits
+	if opts.Limits != nil {
+		limits = *opts.Limits
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -69,7 +70,7 @@ func New(store boxoffice.Store, opts Options) *Service {
 		soldOut: newSoldOutSet(opts.SoldOutTTL),
 		tokens:  opts.Tokens,
 		limiter: opts.Limiter,
-		limits:  opts.Limits,
+		limits:  limits,
 		log:     opts.Logger,
 		now:     boxoffice.Now,
 		closeLimiter: func() {

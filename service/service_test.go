@@ -33,6 +33,12 @@ func newService(t *testing.T, store boxoffice.Store) *service.Service {
 	return s
 }
 
+// asAdmin is ctx with an admin signed in: these tests are about validation
+// and engine-independent rules; graph/authz_test.go walks the roles.
+func asAdmin(ctx context.Context) context.Context {
+	return boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: boxoffice.NewID(), Role: boxoffice.RoleAdmin})
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := boxoffice.ErrorCode(err); got != code {
@@ -69,7 +75,7 @@ func validEvent() *boxoffice.Event {
 }
 
 func TestValidationNeverReachesTheStore(t *testing.T) {
-	ctx := context.Background()
+	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
 	id := boxoffice.NewID()
@@ -86,7 +92,7 @@ func TestValidationNeverReachesTheStore(t *testing.T) {
 		}
 	}
 	user := func(name, email string) func() error {
-		return func() error { return s.CreateUser(ctx, &boxoffice.User{Username: name, Email: email}) }
+		return func() error { return s.CreateUser(ctx, &boxoffice.User{Username: name, Email: email}, "") }
 	}
 	book := func(userID, eventID string, n int) func() error {
 		return func() error {
@@ -174,7 +180,7 @@ func TestValidationNeverReachesTheStore(t *testing.T) {
 }
 
 func TestLimitBoundsAccepted(t *testing.T) {
-	ctx := context.Background()
+	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
 	for _, n := range []int{1, service.MaxTopEvents} {
@@ -203,9 +209,10 @@ func TestLimitBoundsAccepted(t *testing.T) {
 }
 
 func TestCreateEvent(t *testing.T) {
-	ctx := context.Background()
 	store := newStore(t)
 	s := newService(t, store)
+	organizer := mustUser(t, store, "olga")
+	ctx := boxoffice.NewContextWithCaller(context.Background(), boxoffice.Caller{UserID: organizer.ID, Role: boxoffice.RoleOrganizer})
 
 	e := validEvent()
 	e.Title, e.AvailableTickets, e.Version = "  Padded  ", 3, 9 // the service sets both
@@ -216,6 +223,9 @@ func TestCreateEvent(t *testing.T) {
 		t.Errorf("created event %+v: want an id, version 1, 10 available, a trimmed title, timestamps", e)
 	}
 	got, err := store.FindEventByID(ctx, e.ID)
+	if err == nil && (got.OrganizerID == nil || *got.OrganizerID != organizer.ID) {
+		t.Errorf("the creator must organize the event: organizer %v", got.OrganizerID)
+	}
 	if err != nil || got.AvailableTickets != 10 || got.Title != "Padded" {
 		t.Errorf("stored event %+v, %v", got, err)
 	}
@@ -234,10 +244,10 @@ func TestCreateEvent(t *testing.T) {
 }
 
 func TestCreateUserNormalizes(t *testing.T) {
-	ctx := context.Background()
+	ctx := asAdmin(context.Background())
 	s := newService(t, newStore(t))
 	u := &boxoffice.User{Username: "  Zoe ", Email: " Zoe@Example.COM "}
-	if err := s.CreateUser(ctx, u); err != nil {
+	if err := s.CreateUser(ctx, u, ""); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	if !boxoffice.ValidID(u.ID) || u.Username != "Zoe" || u.Email != "zoe@example.com" || u.CreatedAt.IsZero() {
@@ -247,11 +257,11 @@ func TestCreateUserNormalizes(t *testing.T) {
 	if err != nil || got.Email != "zoe@example.com" {
 		t.Errorf("FindUserByID = %+v, %v", got, err)
 	}
-	wantCode(t, s.CreateUser(ctx, &boxoffice.User{Username: "Other", Email: "ZOE@example.com"}), boxoffice.ECONFLICT)
+	wantCode(t, s.CreateUser(ctx, &boxoffice.User{Username: "Other", Email: "ZOE@example.com"}, ""), boxoffice.ECONFLICT)
 }
 
 func TestUpcomingEventsUsesTheClock(t *testing.T) {
-	ctx := context.Background()
+	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
 	mustEvent(t, store, 5, -time.Hour)
@@ -270,7 +280,7 @@ func TestUpcomingEventsUsesTheClock(t *testing.T) {
 }
 
 func TestBookingLifecycle(t *testing.T) {
-	ctx := context.Background()
+	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
 	u := mustUser(t, store, "buyer")

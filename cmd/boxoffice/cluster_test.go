@@ -28,7 +28,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		tickets  = 200
 		requests = 600
 	)
-	dir := workdir(t, "DATABASE_URL="+testDatabaseURL(freshDatabase(t)))
+	dir := workdir(t, "DATABASE_URL="+testDatabaseURL(freshDatabase(t)), "JWT_SECRET="+testSecret, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0")
 	for _, step := range [][]string{{"migrate"}, {"seed"}} {
 		if out, err := cli(t, dir, step...); err != nil {
 			t.Fatalf("boxoffice %s: %v\n%s", strings.Join(step, " "), err, out)
@@ -39,7 +39,12 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	// the other packages' tests.
 	servers := []*instance{startServer(t, dir, "DB_MAX_CONNS=8"), startServer(t, dir, "DB_MAX_CONNS=8"), startServer(t, dir, "DB_MAX_CONNS=8")}
 	a, b := servers[0], servers[1]
+	a.signIn(t, "alice@example.com") // an admin, booking for the demo users; one secret, so valid on every server
+	for _, s := range servers {
+		s.token = a.token
+	}
 	client := newGQLClient(t)
+	client.token = a.token
 
 	ev := a.mustQuery(t, fmt.Sprintf(`mutation { createEvent(input: {title: "Cluster Show", date: "2099-01-01T20:00:00Z", location: "Arena", totalTickets: %d, price: 10}) { id } }`, tickets), nil)
 	eventID := at(ev, "createEvent", "id").(string)
@@ -283,7 +288,10 @@ func testDatabaseURL(name string) string {
 // gqlClient posts GraphQL operations from any goroutine: it reports
 // failures as errors, where instance.query may only run on the test's own.
 // Its connection pool is large enough for hundreds of concurrent requests.
-type gqlClient struct{ http *http.Client }
+type gqlClient struct {
+	http  *http.Client
+	token string // sent as Authorization: Bearer when set
+}
 
 func newGQLClient(t *testing.T) *gqlClient {
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 512, IdleConnTimeout: 30 * time.Second}
@@ -303,6 +311,9 @@ func (c *gqlClient) do(ctx context.Context, url, query string, vars map[string]a
 		return r, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return r, err

@@ -40,6 +40,12 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AuthPayload struct {
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
 	Booking struct {
 		CancelledAt     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
@@ -69,11 +75,16 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CancelBooking func(childComplexity int, id string) int
-		CreateBooking func(childComplexity int, input model.CreateBookingInput, userID string) int
-		CreateEvent   func(childComplexity int, input model.CreateEventInput) int
-		CreateUser    func(childComplexity int, input model.CreateUserInput) int
-		UpdateEvent   func(childComplexity int, id string, input model.UpdateEventInput) int
+		CancelBooking  func(childComplexity int, id string) int
+		ChangePassword func(childComplexity int, input model.ChangePasswordInput) int
+		CreateBooking  func(childComplexity int, input model.CreateBookingInput, userID string) int
+		CreateEvent    func(childComplexity int, input model.CreateEventInput) int
+		CreateUser     func(childComplexity int, input model.CreateUserInput) int
+		SetUserRole    func(childComplexity int, userID string, role boxoffice.Role) int
+		SignIn         func(childComplexity int, input model.SignInInput) int
+		SignOut        func(childComplexity int) int
+		SignUp         func(childComplexity int, input boxoffice.SignUpInput) int
+		UpdateEvent    func(childComplexity int, id string, input model.UpdateEventInput) int
 	}
 
 	PaginatedBookingsResponse struct {
@@ -102,6 +113,7 @@ type ComplexityRoot struct {
 		Bookings       func(childComplexity int, filter *model.BookingFilterInput, pagination *model.PaginationInput) int
 		Event          func(childComplexity int, id string) int
 		Events         func(childComplexity int, pagination *model.PaginationInput) int
+		Me             func(childComplexity int) int
 		PopularEvents  func(childComplexity int, limit *int) int
 		UpcomingEvents func(childComplexity int, limit *int) int
 		User           func(childComplexity int, id string) int
@@ -113,6 +125,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Role      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		Username  func(childComplexity int) int
 	}
@@ -131,6 +144,11 @@ type EventResolver interface {
 	Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error)
 }
 type MutationResolver interface {
+	SignUp(ctx context.Context, input boxoffice.SignUpInput) (*boxoffice.AuthPayload, error)
+	SignIn(ctx context.Context, input model.SignInInput) (*boxoffice.AuthPayload, error)
+	SignOut(ctx context.Context) (bool, error)
+	ChangePassword(ctx context.Context, input model.ChangePasswordInput) (*boxoffice.AuthPayload, error)
+	SetUserRole(ctx context.Context, userID string, role boxoffice.Role) (*boxoffice.User, error)
 	CreateBooking(ctx context.Context, input model.CreateBookingInput, userID string) (*boxoffice.Booking, error)
 	CancelBooking(ctx context.Context, id string) (*boxoffice.Booking, error)
 	CreateEvent(ctx context.Context, input model.CreateEventInput) (*boxoffice.Event, error)
@@ -138,6 +156,7 @@ type MutationResolver interface {
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*boxoffice.User, error)
 }
 type QueryResolver interface {
+	Me(ctx context.Context) (*boxoffice.User, error)
 	Booking(ctx context.Context, id string) (*boxoffice.Booking, error)
 	Bookings(ctx context.Context, filter *model.BookingFilterInput, pagination *model.PaginationInput) (*model.PaginatedBookingsResponse, error)
 	Event(ctx context.Context, id string) (*boxoffice.Event, error)
@@ -148,6 +167,8 @@ type QueryResolver interface {
 	Users(ctx context.Context, filter *model.UserFilterInput, pagination *model.PaginationInput) (*model.PaginatedUsersResponse, error)
 }
 type UserResolver interface {
+	Email(ctx context.Context, obj *boxoffice.User) (string, error)
+	Role(ctx context.Context, obj *boxoffice.User) (boxoffice.Role, error)
 	Bookings(ctx context.Context, obj *boxoffice.User, limit *int) ([]*boxoffice.Booking, error)
 }
 
@@ -168,6 +189,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AuthPayload.expiresAt":
+		if e.ComplexityRoot.AuthPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.ExpiresAt(childComplexity), true
+	case "AuthPayload.token":
+		if e.ComplexityRoot.AuthPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.Token(childComplexity), true
+	case "AuthPayload.user":
+		if e.ComplexityRoot.AuthPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
 	case "Booking.cancelledAt":
 		if e.ComplexityRoot.Booking.CancelledAt == nil {
@@ -319,6 +359,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelBooking(childComplexity, args["id"].(string)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
 	case "Mutation.createBooking":
 		if e.ComplexityRoot.Mutation.CreateBooking == nil {
 			break
@@ -352,6 +403,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.setUserRole":
+		if e.ComplexityRoot.Mutation.SetUserRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setUserRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetUserRole(childComplexity, args["userId"].(string), args["role"].(boxoffice.Role)), true
+	case "Mutation.signIn":
+		if e.ComplexityRoot.Mutation.SignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignIn(childComplexity, args["input"].(model.SignInInput)), true
+	case "Mutation.signOut":
+		if e.ComplexityRoot.Mutation.SignOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.signUp":
+		if e.ComplexityRoot.Mutation.SignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(boxoffice.SignUpInput)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -484,6 +574,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["pagination"].(*model.PaginationInput)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.popularEvents":
 		if e.ComplexityRoot.Query.PopularEvents == nil {
 			break
@@ -558,6 +654,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.role":
+		if e.ComplexityRoot.User.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Role(childComplexity), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -581,10 +683,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("BookingFilterInput", ec.unmarshalInputBookingFilterInput),
+			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateBookingInput", ec.unmarshalInputCreateBookingInput),
 			graphql.NewInputUnmarshaler("CreateEventInput", ec.unmarshalInputCreateEventInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("PaginationInput", ec.unmarshalInputPaginationInput),
+			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
+			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UserFilterInput", ec.unmarshalInputUserFilterInput),
 		)
@@ -663,6 +768,84 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/account.graphqls", Input: `"""
+What a user may do. Every request carries its caller as
+` + "`" + `Authorization: Bearer <token>` + "`" + `; without one the caller is anonymous.
+"""
+enum Role {
+  """Books tickets for themselves, and sees their own bookings."""
+  CUSTOMER
+  """A customer who also creates events and sees the bookings of their own events."""
+  ORGANIZER
+  """May do everything: list and create users, change roles, book and cancel for anyone, edit any event."""
+  ADMIN
+}
+
+"""
+A signed-in session: send ` + "`" + `token` + "`" + ` as ` + "`" + `Authorization: Bearer <token>` + "`" + ` until
+` + "`" + `expiresAt` + "`" + `. Signing out or changing the password revokes it earlier.
+"""
+type AuthPayload {
+  token: String!
+  expiresAt: DateTime!
+  """The signed-in user; its private fields are visible to them."""
+  user: User!
+}
+
+"""A new customer account."""
+input SignUpInput {
+  """2 to 50 characters."""
+  username: String!
+  """A valid address, not taken by another user."""
+  email: String!
+  """10 to 128 characters."""
+  password: String!
+}
+
+input SignInInput {
+  email: String!
+  password: String!
+}
+
+input ChangePasswordInput {
+  currentPassword: String!
+  """10 to 128 characters."""
+  newPassword: String!
+}
+
+extend type Query {
+  """The signed-in user. UNAUTHENTICATED without a token."""
+  me: User!
+}
+
+extend type Mutation {
+  """
+  Anyone: create a CUSTOMER account and sign it in. CONFLICT if the email
+  is taken; RATE_LIMITED after too many sign-ups from one address.
+  """
+  signUp(input: SignUpInput!): AuthPayload!
+
+  """
+  Anyone: sign in with an email and password. A wrong email and a wrong
+  password get the same UNAUTHENTICATED error. RATE_LIMITED after too many
+  attempts for one email or from one address (extensions.retryAfter says
+  how many seconds to wait).
+  """
+  signIn(input: SignInInput!): AuthPayload!
+
+  """Signed-in users: revoke every token of the caller, this one included."""
+  signOut: Boolean!
+
+  """
+  Signed-in users: change the caller's password. Revokes every earlier
+  token and returns a new one. UNAUTHENTICATED if currentPassword is wrong.
+  """
+  changePassword(input: ChangePasswordInput!): AuthPayload!
+
+  """Admins: change a user's role. NOT_FOUND if there is no such user."""
+  setUserRole(userId: ID!, role: Role!): User!
+}
+`, BuiltIn: false},
 	{Name: "../schema/booking.graphqls", Input: `"""Where a booking is in its life."""
 enum BookingStatus {
   """Holds its tickets."""
@@ -708,23 +891,34 @@ input CreateBookingInput {
 }
 
 extend type Query {
-  """Get a single booking by ID"""
+  """
+  Get a single booking by ID. The buyer, the event's organizer and admins;
+  for anyone else NOT_FOUND (UNAUTHENTICATED without a token).
+  """
   booking(id: ID!): Booking!
 
-  """Get all bookings with optional filtering and pagination"""
+  """
+  Get all bookings with optional filtering and pagination, within what the
+  caller may see: admins all; customers their own (filtering on another
+  user is FORBIDDEN); organizers the bookings of their own events, or their
+  own bookings when they filter on themselves. UNAUTHENTICATED without a
+  token.
+  """
   bookings(filter: BookingFilterInput, pagination: PaginationInput): PaginatedBookingsResponse!
 }
 
 extend type Mutation {
   """
-  Book tickets for a user, all or nothing. SOLD_OUT when fewer tickets are
-  left than asked for; CONFLICT once the event has started.
+  Book tickets for a user, all or nothing: signed-in users for themselves,
+  admins for anyone (else FORBIDDEN). SOLD_OUT when fewer tickets are left
+  than asked for; CONFLICT once the event has started.
   """
   createBooking(input: CreateBookingInput!, userId: ID!): Booking!
 
   """
-  Cancel a booking, giving its tickets back to the event. CONFLICT if it is
-  already cancelled or the event has started.
+  Cancel a booking, giving its tickets back to the event: the buyer and
+  admins; for anyone else NOT_FOUND. CONFLICT if it is already cancelled or
+  the event has started.
   """
   cancelBooking(id: ID!): Booking!
 }
@@ -746,7 +940,9 @@ type Event {
   version: Int!
   """
   The event's bookings, most recent first, cancelled ones included:
-  at most ` + "`" + `limit` + "`" + ` of them (1 to 1000, default 100).
+  at most ` + "`" + `limit` + "`" + ` of them (1 to 1000, default 100). Only the event's
+  organizer and admins see them: anyone else gets FORBIDDEN
+  (UNAUTHENTICATED without a token) on this field.
   """
   bookings(limit: Int = 100): [Booking!]
   createdAt: DateTime!
@@ -787,25 +983,25 @@ input UpdateEventInput {
 }
 
 extend type Query {
-  """Get a single event by ID"""
+  """Get a single event by ID. Anyone."""
   event(
     """Event unique identifier"""
     id: ID!
   ): Event!
 
-  """Get paginated list of events"""
+  """Get paginated list of events. Anyone."""
   events(
     """Pagination options"""
     pagination: PaginationInput
   ): PaginatedEventsResponse!
 
-  """Get popular events: fewest available tickets first"""
+  """Get popular events: fewest available tickets first. Anyone."""
   popularEvents(
     """Number of events to return, 1 to 100. Default 5."""
     limit: Int
   ): [Event!]!
 
-  """Get upcoming events: dated after now, soonest first"""
+  """Get upcoming events: dated after now, soonest first. Anyone."""
   upcomingEvents(
     """Number of events to return, 1 to 100. Default 5."""
     limit: Int
@@ -813,12 +1009,16 @@ extend type Query {
 }
 
 extend type Mutation {
-  """Create an event dated in the future."""
+  """
+  Organizers and admins: create an event dated in the future, organized by
+  the caller. FORBIDDEN for customers.
+  """
   createEvent(input: CreateEventInput!): Event!
 
   """
-  Update an event. CONFLICT if input.version is stale or totalTickets
-  would fall below the tickets already sold.
+  The event's organizer and admins: update an event (else FORBIDDEN).
+  CONFLICT if input.version is stale or totalTickets would fall below the
+  tickets already sold.
   """
   updateEvent(id: ID!, input: UpdateEventInput!): Event!
 }
@@ -872,7 +1072,10 @@ scalar DateTime
 	{Name: "../schema/schema.graphqls", Input: `# Root operation types. Each concept adds its fields with ` + "`" + `extend type` + "`" + `
 # in its own file.
 
-"""Reads. Lists are paginated: see PaginationInput."""
+"""
+Reads. Lists are paginated: see PaginationInput. Each field says who may
+read it; the caller is whoever the Authorization bearer token names.
+"""
 type Query
 
 """Writes."""
@@ -883,11 +1086,18 @@ type User {
   id: ID!
   """2 to 50 characters."""
   username: String!
-  """Unique (case-insensitively); stored in lower case."""
+  """
+  Unique (case-insensitively); stored in lower case. Only the user and
+  admins see it: anyone else gets FORBIDDEN (UNAUTHENTICATED without a
+  token) on this field.
+  """
   email: String!
+  """What the user may do. Only the user and admins see it, as email."""
+  role: Role!
   """
   The user's bookings, most recent first, cancelled ones included:
-  at most ` + "`" + `limit` + "`" + ` of them (1 to 1000, default 100).
+  at most ` + "`" + `limit` + "`" + ` of them (1 to 1000, default 100). Only the user and
+  admins see them, as email.
   """
   bookings(limit: Int = 100): [Booking!]
   createdAt: DateTime!
@@ -909,18 +1119,25 @@ input CreateUserInput {
   username: String!
   """A valid address, not taken by another user."""
   email: String!
+  """10 to 128 characters. Without one, the user cannot sign in."""
+  password: String
+  """Default CUSTOMER."""
+  role: Role
 }
 
 extend type Query {
-  """Get a single user by ID"""
+  """
+  Get a single user by ID. The user themselves and admins; for anyone else
+  NOT_FOUND (UNAUTHENTICATED without a token).
+  """
   user(id: ID!): User!
 
-  """Get all users with optional filtering and pagination"""
+  """Get all users with optional filtering and pagination. Admins."""
   users(filter: UserFilterInput, pagination: PaginationInput): PaginatedUsersResponse!
 }
 
 extend type Mutation {
-  """Create a user. CONFLICT if the email is taken."""
+  """Admins: create a user with any role. CONFLICT if the email is taken."""
   createUser(input: CreateUserInput!): User!
 }
 `, BuiltIn: false},
@@ -930,6 +1147,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_AuthPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AuthPayload_expiresAt(ctx, field)
+	case "user":
+		return ec.fieldContext_AuthPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_Booking(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1037,6 +1266,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_username(ctx, field)
 	case "email":
 		return ec.fieldContext_User_email(ctx, field)
+	case "role":
+		return ec.fieldContext_User_role(ctx, field)
 	case "bookings":
 		return ec.fieldContext_User_bookings(ctx, field)
 	case "createdAt":
@@ -1191,6 +1422,20 @@ func (ec *executionContext) field_Mutation_cancelBooking_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+			return ec.unmarshalNChangePasswordInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐChangePasswordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1233,6 +1478,56 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setUserRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (boxoffice.Role, error) {
+			return ec.unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SignInInput, error) {
+			return ec.unmarshalNSignInInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (boxoffice.SignUpInput, error) {
+			return ec.unmarshalNSignUpInput2githubᚗcomᚋboxofficeᚋboxofficeᚐSignUpInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1492,6 +1787,84 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphql.CollectedField, obj *boxoffice.AuthPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuthPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.AuthPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuthPayload_user(ctx context.Context, field graphql.CollectedField, obj *boxoffice.AuthPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Booking_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2038,6 +2411,205 @@ func (ec *executionContext) fieldContext_Event_updatedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignUp(ctx, fc.Args["input"].(boxoffice.SignUpInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignIn(ctx, fc.Args["input"].(model.SignInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOut(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().SignOut(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["input"].(model.ChangePasswordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.AuthPayload) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐAuthPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setUserRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setUserRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetUserRole(ctx, fc.Args["userId"].(string), fc.Args["role"].(boxoffice.Role))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setUserRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setUserRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createBooking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2561,6 +3133,38 @@ func (ec *executionContext) fieldContext_PaginatedUsersResponse_limit(_ context.
 	return graphql.NewScalarFieldContext("PaginatedUsersResponse", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_booking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3044,7 +3648,7 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_email(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
+			return ec.Resolvers.User().Email(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3055,7 +3659,30 @@ func (ec *executionContext) _User_email(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, true, "String")
+}
+
+func (ec *executionContext) _User_role(ctx context.Context, field graphql.CollectedField, obj *boxoffice.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v boxoffice.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, true, "Role")
 }
 
 func (ec *executionContext) _User_bookings(ctx context.Context, field graphql.CollectedField, obj *boxoffice.User) (ret graphql.Marshaler) {
@@ -4291,6 +4918,55 @@ func UnmarshalBookingFilterInput(ctx context.Context, raw any) (model.BookingFil
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
+	var it model.ChangePasswordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"currentPassword", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "currentPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrentPassword = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangePasswordInput unmarshals raw into the ChangePasswordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangePasswordInput(ctx context.Context, raw any) (model.ChangePasswordInput, error) {
+	var out model.ChangePasswordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangePasswordInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateBookingInput(ctx context.Context, obj any) (model.CreateBookingInput, error) {
 	var it model.CreateBookingInput
 	if obj == nil {
@@ -4428,7 +5104,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"username", "email"}
+	fieldsInOrder := [...]string{"username", "email", "password", "role"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4449,6 +5125,20 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
 		}
 	}
 	return it, nil
@@ -4512,6 +5202,111 @@ func (ec *executionContext) unmarshalInputPaginationInput(ctx context.Context, o
 func UnmarshalPaginationInput(ctx context.Context, raw any) (model.PaginationInput, error) {
 	var out model.PaginationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PaginationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj any) (model.SignInInput, error) {
+	var it model.SignInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignInInput unmarshals raw into the SignInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignInInput(ctx context.Context, raw any) (model.SignInInput, error) {
+	var out model.SignInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj any) (boxoffice.SignUpInput, error) {
+	var it boxoffice.SignUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"username", "email", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSignUpInput unmarshals raw into the SignUpInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSignUpInput(ctx context.Context, raw any) (boxoffice.SignUpInput, error) {
+	var out boxoffice.SignUpInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignUpInput", raw, &out)
 	return out, err
 }
 
@@ -4655,6 +5450,49 @@ func UnmarshalUserFilterInput(ctx context.Context, raw any) (model.UserFilterInp
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var authPayloadImplementors = []string{"AuthPayload"}
+
+func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.AuthPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthPayload")
+		case "token":
+			out.Values[i] = ec._AuthPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AuthPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._AuthPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var bookingImplementors = []string{"Booking"}
 
@@ -4844,6 +5682,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "signUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOut":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOut(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setUserRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setUserRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createBooking":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createBooking(ctx, field)
@@ -5059,6 +5932,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
+				})
 		case "booking":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -5160,10 +6039,17 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
-			out.Values[i] = ec._User_email(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_email(ctx, field, obj)
+				})
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_role(ctx, field, obj)
+				})
 		case "bookings":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -5559,6 +6445,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐAuthPayload(ctx context.Context, sel ast.SelectionSet, v *boxoffice.AuthPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuthPayload!")
+		return graphql.Null
+	}
+	return ec._AuthPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBooking2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.Booking) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -5621,6 +6515,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
+	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateBookingInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreateBookingInput(ctx context.Context, v any) (model.CreateBookingInput, error) {
@@ -5740,6 +6639,44 @@ func (ec *executionContext) marshalNPaginatedUsersResponse2ᚖgithubᚗcomᚋbox
 		return graphql.Null
 	}
 	return ec._PaginatedUsersResponse(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (boxoffice.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, sel ast.SelectionSet, v boxoffice.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole = map[string]boxoffice.Role{
+		"CUSTOMER":  boxoffice.RoleCustomer,
+		"ORGANIZER": boxoffice.RoleOrganizer,
+		"ADMIN":     boxoffice.RoleAdmin,
+	}
+	marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole = map[boxoffice.Role]string{
+		boxoffice.RoleCustomer:  "CUSTOMER",
+		boxoffice.RoleOrganizer: "ORGANIZER",
+		boxoffice.RoleAdmin:     "ADMIN",
+	}
+)
+
+func (ec *executionContext) unmarshalNSignInInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐSignInInput(ctx context.Context, v any) (model.SignInInput, error) {
+	res, err := ec.unmarshalInputSignInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋboxofficeᚋboxofficeᚐSignUpInput(ctx context.Context, v any) (boxoffice.SignUpInput, error) {
+	res, err := ec.unmarshalInputSignUpInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -6108,6 +7045,38 @@ func (ec *executionContext) unmarshalOPaginationInput2ᚖgithubᚗcomᚋboxoffic
 	res, err := ec.unmarshalInputPaginationInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (*boxoffice.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, sel ast.SelectionSet, v *boxoffice.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole[*v])
+	return res
+}
+
+var (
+	unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole = map[string]boxoffice.Role{
+		"CUSTOMER":  boxoffice.RoleCustomer,
+		"ORGANIZER": boxoffice.RoleOrganizer,
+		"ADMIN":     boxoffice.RoleAdmin,
+	}
+	marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole = map[boxoffice.Role]string{
+		boxoffice.RoleCustomer:  "CUSTOMER",
+		boxoffice.RoleOrganizer: "ORGANIZER",
+		boxoffice.RoleAdmin:     "ADMIN",
+	}
+)
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {

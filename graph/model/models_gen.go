@@ -8,6 +8,12 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
+type ChangePasswordInput struct {
+	CurrentPassword string `json:"currentPassword"`
+	// 10 to 128 characters.
+	NewPassword string `json:"newPassword"`
+}
+
 // Tickets to book.
 type CreateBookingInput struct {
 	EventID string `json:"eventId"`
@@ -37,6 +43,10 @@ type CreateUserInput struct {
 	Username string `json:"username"`
 	// A valid address, not taken by another user.
 	Email string `json:"email"`
+	// 10 to 128 characters. Without one, the user cannot sign in.
+	Password *string `json:"password,omitempty"`
+	// Default CUSTOMER.
+	Role *boxoffice.Role `json:"role,omitempty"`
 }
 
 // One page of bookings, newest first.
@@ -73,6 +83,11 @@ type PaginationInput struct {
 	Page *int `json:"page,omitempty"`
 	// Items per page, 1 to 100. Default 10.
 	Limit *int `json:"limit,omitempty"`
+}
+
+type SignInInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
 }
 
 // Changes to an event: omitted (or null) fields stay as they are.
