@@ -10,6 +10,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/graph"
+	"github.com/boxoffice/boxoffice/internal/original"
 	"github.com/boxoffice/boxoffice/service"
 )
 
@@ -201,7 +202,7 @@ func TestCoercionAndValidationCodes(t *testing.T) {
 	s := newTestServer(t)
 	s.fails(t, usersPage, map[string]any{"p": map[string]any{"limit": "ten"}}, "BAD_USER_INPUT", "limit")
 	s.fails(t, usersPage, map[string]any{"p": map[string]any{"pages": 1}}, "BAD_USER_INPUT", "")
-	s.fails(t, readmeUser, nil, "BAD_USER_INPUT", "id")
+	s.fails(t, original.User, nil, "BAD_USER_INPUT", "id")
 	s.fails(t, `{ users(pagination: {limit: "ten"}) { total } }`, nil, "GRAPHQL_VALIDATION_FAILED", "")
 	s.fails(t, `{ users { nope } }`, nil, "GRAPHQL_VALIDATION_FAILED", "")
 	s.fails(t, `{ users { total `, nil, "GRAPHQL_PARSE_FAILED", "")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/original"
 )
 
 // isoMillis is JavaScript's toISOString format, which the original API spoke.
@@ -72,7 +74,7 @@ func TestReadmeUsers(t *testing.T) {
 			Bookings []nestedBooking `json:"bookings"`
 		}]
 	}
-	s.data(t, readmeUsers, nil, &out)
+	s.data(t, original.Users, nil, &out)
 	u := out.Users
 	if u.Total != 4 || u.Page != 1 || u.Limit != 10 || len(u.Items) != 4 {
 		t.Fatalf("users page: %+v", u)
@@ -89,7 +91,7 @@ func TestReadmeUsers(t *testing.T) {
 		t.Errorf("alice's bookings: %+v", b)
 	}
 
-	s.data(t, readmeUsers, map[string]any{"pagination": map[string]any{"page": 2, "limit": 3}}, &out)
+	s.data(t, original.Users, map[string]any{"pagination": map[string]any{"page": 2, "limit": 3}}, &out)
 	if u := out.Users; u.Total != 4 || u.Page != 2 || u.Limit != 3 || len(u.Items) != 1 || u.Items[0].ID != s.admin.ID {
 		t.Fatalf("page 2 of 2: %+v", u)
 	}
@@ -105,7 +107,7 @@ func TestReadmeUser(t *testing.T) {
 			Bookings []nestedBooking `json:"bookings"`
 		}
 	}
-	s.data(t, readmeUser, map[string]any{"id": w.alice.ID}, &out)
+	s.data(t, original.User, map[string]any{"id": w.alice.ID}, &out)
 	u := out.User
 	if u.Username != "alice" || u.Email != "alice@example.com" || len(u.Bookings) != 2 {
 		t.Fatalf("user: %+v", u)
@@ -123,7 +125,7 @@ func TestReadmeUserBookings(t *testing.T) {
 	w := seedReadme(t, s)
 
 	var out struct{ Bookings page[nestedBooking] }
-	s.data(t, readmeUserBookings, map[string]any{
+	s.data(t, original.UserBookings, map[string]any{
 		"filter":     map[string]any{"userId": w.alice.ID},
 		"pagination": map[string]any{"page": 1, "limit": 10},
 	}, &out)
@@ -151,7 +153,7 @@ func TestReadmeEvents(t *testing.T) {
 			Location    string  `json:"location"`
 		}]
 	}
-	s.data(t, readmeEvents, nil, &out)
+	s.data(t, original.Events, nil, &out)
 	e := out.Events
 	if e.Total != 3 || len(e.Items) != 3 || e.Page != 1 || e.Limit != 10 {
 		t.Fatalf("events: %+v", e)
@@ -177,7 +179,7 @@ func TestReadmeEvent(t *testing.T) {
 			Bookings []nestedBooking `json:"bookings"`
 		}
 	}
-	s.data(t, readmeEvent, map[string]any{"id": w.rock.ID}, &out)
+	s.data(t, original.Event, map[string]any{"id": w.rock.ID}, &out)
 	e := out.Event
 	if e.Title != "Rock" || e.AvailableTickets != 95 || e.Price != 49.99 || len(e.Bookings) != 2 {
 		t.Fatalf("event: %+v", e)
@@ -192,7 +194,7 @@ func TestReadmeBooking(t *testing.T) {
 	w := seedReadme(t, s)
 
 	var out struct{ Booking nestedBooking }
-	s.data(t, readmeBooking, map[string]any{"id": w.bobRock.ID}, &out)
+	s.data(t, original.Booking, map[string]any{"id": w.bobRock.ID}, &out)
 	b := out.Booking
 	if b.NumberOfTickets != 3 || b.CreatedAt != w.bobRock.CreatedAt || b.User.ID != w.bob.ID ||
 		b.User.Email != "bob@example.com" || b.Event.Title != "Rock" || b.Event.AvailableTickets != 95 {
@@ -205,7 +207,7 @@ func TestReadmeCreateBooking(t *testing.T) {
 	w := seedReadme(t, s)
 
 	var out struct{ CreateBooking nestedBooking }
-	s.data(t, readmeCreateBooking, map[string]any{
+	s.data(t, original.CreateBooking, map[string]any{
 		"userId": w.carol.ID,
 		"input":  map[string]any{"eventId": w.opera.ID, "numberOfTickets": 2},
 	}, &out)
@@ -221,10 +223,10 @@ func TestReadmeFilteredBookings(t *testing.T) {
 
 	// Verbatim, its placeholder ids are refused as input, not as a bad query
 	// (its unused variables are accepted).
-	s.fails(t, readmeFilteredBookings, nil, "BAD_USER_INPUT", "userId")
+	s.fails(t, original.FilteredBookings, nil, "BAD_USER_INPUT", "userId")
 
 	// With real ids it runs: nobody booked in 2024.
-	query := strings.NewReplacer(`"user-uuid"`, `"`+w.alice.ID+`"`, `"event-uuid"`, `"`+w.rock.ID+`"`).Replace(readmeFilteredBookings)
+	query := strings.NewReplacer(`"user-uuid"`, `"`+w.alice.ID+`"`, `"event-uuid"`, `"`+w.rock.ID+`"`).Replace(original.FilteredBookings)
 	var out struct{ Bookings page[nestedBooking] }
 	s.data(t, query, nil, &out)
 	if out.Bookings.Total != 0 || len(out.Bookings.Items) != 0 || out.Bookings.Limit != 10 {

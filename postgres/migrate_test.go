@@ -10,12 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/internal/pgtest"
 )
 
 func TestOpenRejectsBadSchemaNames(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"Upper", "has-dash", `quo"te`, "a b", "1abc", "pg_catalog", "x;drop"} {
-		if db, err := Open(context.Background(), Config{URL: adminURL(), Schema: name}); err == nil {
+		if db, err := Open(context.Background(), Config{URL: pgtest.AdminURL(), Schema: name}); err == nil {
 			db.Close()
 			t.Errorf("Open(Schema: %q) succeeded, want an error", name)
 		}

@@ -2,79 +2,22 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/internal/pgtest"
 )
 
 // testSchema is a non-public schema, so most tests exercise DB_SCHEMA.
 const testSchema = "boxoffice"
 
-// adminURL is the server the tests make their databases on.
-func adminURL() string {
-	if u := os.Getenv("BOXOFFICE_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
-
-// newDatabase creates an empty database for t, dropped when t ends, and
-// returns its URL. It skips t if PostgreSQL cannot be reached, unless
-// BOXOFFICE_REQUIRE_POSTGRES=1.
+// newDatabase is an empty database for t (pgtest.NewDatabase); its URL.
 func newDatabase(t testing.TB) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, adminURL())
-	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL is required (BOXOFFICE_REQUIRE_POSTGRES=1) but unreachable: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable (set BOXOFFICE_TEST_POSTGRES_URL, or BOXOFFICE_REQUIRE_POSTGRES=1 to fail): %v", err)
-	}
-	defer admin.Close(ctx)
-
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "boxoffice_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, adminURL())
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return databaseURL(t, adminURL(), name)
-}
-
-// databaseURL is admin with its database replaced by name.
-func databaseURL(t testing.TB, admin, name string) string {
-	if !strings.Contains(admin, "://") { // key=value DSN: the last dbname wins
-		return admin + " dbname=" + name
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("parse BOXOFFICE_TEST_POSTGRES_URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	u, _ := pgtest.NewDatabase(t)
+	return u
 }
 
 // openDB opens a store on dbURL in schema, closed when t ends; unmigrated.

@@ -2,17 +2,10 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/boxoffice/boxoffice/internal/pgtest"
 	"github.com/boxoffice/boxoffice/postgres"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
@@ -65,57 +58,8 @@ func pgOpen(schema string) Opener {
 	}
 }
 
-func postgresAdminURL() string {
-	if u := os.Getenv("BOXOFFICE_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
-
-// newPostgresDatabase creates an empty database, dropped when t ends, and
-// returns its URL. It skips t if PostgreSQL cannot be reached, unless
-// BOXOFFICE_REQUIRE_POSTGRES=1.
+// newPostgresDatabase is an empty database for t; its URL.
 func newPostgresDatabase(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, postgresAdminURL())
-	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL is required (BOXOFFICE_REQUIRE_POSTGRES=1) but unreachable: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable (set BOXOFFICE_TEST_POSTGRES_URL, or BOXOFFICE_REQUIRE_POSTGRES=1 to fail): %v", err)
-	}
-	defer admin.Close(ctx)
-
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "boxoffice_storetest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		admin, err := pgx.Connect(ctx, postgresAdminURL())
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer admin.Close(ctx)
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-
-	admURL := postgresAdminURL()
-	if !strings.Contains(admURL, "://") { // key=value DSN: the last dbname wins
-		return admURL + " dbname=" + name
-	}
-	u, err := url.Parse(admURL)
-	if err != nil {
-		t.Fatalf("parse BOXOFFICE_TEST_POSTGRES_URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	u, _ := pgtest.NewDatabase(t)
+	return u
 }

@@ -28,7 +28,7 @@ func TestAccountsAsANewcomerWould(t *testing.T) {
 	} else {
 		client.Close()
 	}
-	dir := workdir(t, "DATABASE_URL="+testDatabaseURL(freshDatabase(t)), "JWT_SECRET="+testSecret, "REDIS_URL="+redisURL)
+	dir := workdir(t, "DATABASE_URL="+freshDatabaseURL(t), "JWT_SECRET="+testSecret, "REDIS_URL="+redisURL)
 	if out, err := cli(t, dir, "migrate"); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/original"
 )
 
 // TestSeveralServersOneDatabase runs three boxoffice servers on one
@@ -28,7 +28,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 		tickets  = 200
 		requests = 600
 	)
-	dir := workdir(t, "DATABASE_URL="+testDatabaseURL(freshDatabase(t)), "JWT_SECRET="+testSecret, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0")
+	dir := workdir(t, "DATABASE_URL="+freshDatabaseURL(t), "JWT_SECRET="+testSecret, "RATE_LIMIT_MUTATIONS_PER_MINUTE=0")
 	for _, step := range [][]string{{"migrate"}, {"seed"}} {
 		if out, err := cli(t, dir, step...); err != nil {
 			t.Fatalf("boxoffice %s: %v\n%s", strings.Join(step, " "), err, out)
@@ -85,7 +85,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 			defer wg.Done()
 			<-start
 			o := outcome{server: i % len(servers), tickets: size(i)}
-			r, err := client.do(t.Context(), servers[o.server].url, mCreateBooking, map[string]any{
+			r, err := client.do(t.Context(), servers[o.server].url, original.CreateBooking, map[string]any{
 				"userId": userIDs[i%len(userIDs)],
 				"input":  map[string]any{"eventId": eventID, "numberOfTickets": o.tickets},
 			})
@@ -148,7 +148,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	// answering SOLD_OUT for up to 1 s, then sees the returned tickets. So
 	// B is polled for up to 2.5 s (the TTL, plus slack for a loaded
 	// machine), and the test fails if the tickets are not sellable by then.
-	if r, err := client.do(t.Context(), b.url, mCreateBooking, map[string]any{
+	if r, err := client.do(t.Context(), b.url, original.CreateBooking, map[string]any{
 		"userId": userIDs[0], "input": map[string]any{"eventId": eventID, "numberOfTickets": 1},
 	}); err != nil || fmt.Sprint(r.codes()) != "[SOLD_OUT]" {
 		t.Fatalf("server B before the cancellations: err %v, codes %v; want SOLD_OUT", err, r.codes())
@@ -171,7 +171,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	rebooked := 0
 	deadline := cancelled.Add(2500 * time.Millisecond)
 	for rebooked < freed && time.Now().Before(deadline) {
-		r, err := client.do(t.Context(), b.url, mCreateBooking, map[string]any{
+		r, err := client.do(t.Context(), b.url, original.CreateBooking, map[string]any{
 			"userId": userIDs[1], "input": map[string]any{"eventId": eventID, "numberOfTickets": 1},
 		})
 		switch {
@@ -193,7 +193,7 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	t.Logf("server B sold the %d cancelled tickets again %v after the cancellations", freed, time.Since(cancelled).Round(time.Millisecond))
 
 	// Sold out again, and every server agrees on the bookings.
-	if r, err := client.do(t.Context(), b.url, mCreateBooking, map[string]any{
+	if r, err := client.do(t.Context(), b.url, original.CreateBooking, map[string]any{
 		"userId": userIDs[0], "input": map[string]any{"eventId": eventID, "numberOfTickets": 1},
 	}); err != nil || fmt.Sprint(r.codes()) != "[SOLD_OUT]" {
 		t.Fatalf("server B after buying back the cancelled tickets: err %v, codes %v; want SOLD_OUT", err, r.codes())
@@ -268,21 +268,6 @@ func eventBookings(ctx context.Context, c *gqlClient, url, eventID, status strin
 			return out, nil
 		}
 	}
-}
-
-// testDatabaseURL is the URL of database name on the test PostgreSQL
-// server (BOXOFFICE_TEST_POSTGRES_URL, or 127.0.0.1:5432 as postgres).
-func testDatabaseURL(name string) string {
-	raw := os.Getenv("BOXOFFICE_TEST_POSTGRES_URL")
-	if raw == "" {
-		raw = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		panic(fmt.Sprintf("BOXOFFICE_TEST_POSTGRES_URL: %v", err))
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // gqlClient posts GraphQL operations from any goroutine: it reports

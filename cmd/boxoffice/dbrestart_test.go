@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/original"
 )
 
 // TestDatabaseRestartUnderLoad restarts a private PostgreSQL twice under a
@@ -75,7 +77,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 				default:
 				}
 				a := answer{sent: time.Now()}
-				r, err := client.do(loadCtx, s.url, mCreateBooking, vars)
+				r, err := client.do(loadCtx, s.url, original.CreateBooking, vars)
 				switch {
 				case err != nil:
 					a.err = err

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -20,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/boxoffice/boxoffice/internal/pgtest"
 	"github.com/boxoffice/boxoffice/seed"
 )
 
@@ -224,40 +224,17 @@ func (s *instance) mustQuery(t *testing.T, query string, vars map[string]any) ma
 	return r.Data
 }
 
-// postgresAdmin returns a connection to the test PostgreSQL, or skips the
-// test when it is unreachable (fails instead with BOXOFFICE_REQUIRE_POSTGRES=1).
-func postgresAdmin(t *testing.T) *sql.DB {
-	t.Helper()
-	url := os.Getenv("BOXOFFICE_TEST_POSTGRES_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", url)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		err = db.PingContext(ctx)
-	}
-	if err != nil {
-		if os.Getenv("BOXOFFICE_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL is required (BOXOFFICE_REQUIRE_POSTGRES=1) but unreachable: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable, skipping (set BOXOFFICE_REQUIRE_POSTGRES=1 to fail instead): %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+// freshDatabase is an empty PostgreSQL database for t
+// (pgtest.NewDatabase): its name.
+func freshDatabase(t *testing.T) string {
+	_, name := pgtest.NewDatabase(t)
+	return name
 }
 
-// freshDatabase creates an empty PostgreSQL database dropped after the test.
-func freshDatabase(t *testing.T) string {
-	t.Helper()
-	admin := postgresAdmin(t)
-	name := fmt.Sprintf("boxoffice_e2e_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	return name
+// freshDatabaseURL is freshDatabase's URL.
+func freshDatabaseURL(t *testing.T) string {
+	u, _ := pgtest.NewDatabase(t)
+	return u
 }
 
 // at walks a decoded JSON value: at(data, "users", "items", 0, "id").

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/original"
 )
 
 // originalEnv is the original app's .env (its README), pointed at a fresh
@@ -102,7 +104,7 @@ func runOriginalQueries(t *testing.T, s *instance) {
 	page := map[string]any{"pagination": map[string]any{"page": 1, "limit": 10}}
 	s.signIn(t, "alice@example.com")
 
-	users := s.mustQuery(t, qUsers, page)
+	users := s.mustQuery(t, original.Users, page)
 	if at(users, "users", "total") != 10.0 || len(at(users, "users", "items").([]any)) != 10 {
 		t.Fatalf("users: %v", users)
 	}
@@ -115,18 +117,18 @@ func runOriginalQueries(t *testing.T, s *instance) {
 			aliceID = at(u, "id").(string)
 		}
 	}
-	alice := s.mustQuery(t, qUser, map[string]any{"id": aliceID})
+	alice := s.mustQuery(t, original.User, map[string]any{"id": aliceID})
 	if at(alice, "user", "email") != "alice@example.com" || len(at(alice, "user", "bookings").([]any)) != 2 ||
 		at(alice, "user", "bookings", 0, "event", "title") == nil {
 		t.Fatalf("user: %v", alice)
 	}
 
-	mine := s.mustQuery(t, qUserBookings, map[string]any{"filter": map[string]any{"userId": aliceID}, "pagination": map[string]any{"page": 1, "limit": 10}})
+	mine := s.mustQuery(t, original.UserBookings, map[string]any{"filter": map[string]any{"userId": aliceID}, "pagination": map[string]any{"page": 1, "limit": 10}})
 	if at(mine, "bookings", "total") != 2.0 || at(mine, "bookings", "items", 0, "event", "price") == nil {
 		t.Fatalf("user bookings: %v", mine)
 	}
 
-	events := s.mustQuery(t, qEvents, page)
+	events := s.mustQuery(t, original.Events, page)
 	if at(events, "events", "total") != 12.0 || at(events, "events", "page") != 1.0 || at(events, "events", "limit") != 10.0 {
 		t.Fatalf("events: %v", events)
 	}
@@ -141,28 +143,28 @@ func runOriginalQueries(t *testing.T, s *instance) {
 		t.Fatalf("first event: %v", goConf)
 	}
 	eventID := at(goConf, "id").(string)
-	ev := s.mustQuery(t, qEvent, map[string]any{"id": eventID})
+	ev := s.mustQuery(t, original.Event, map[string]any{"id": eventID})
 	if n := len(at(ev, "event", "bookings").([]any)); n != 2 || at(ev, "event", "bookings", 0, "user", "username") == nil {
 		t.Fatalf("event bookings: %v", ev)
 	}
 
-	created := s.mustQuery(t, mCreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 2}})
+	created := s.mustQuery(t, original.CreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 2}})
 	if at(created, "createBooking", "event", "availableTickets") != 295.0 || at(created, "createBooking", "user", "username") != "alice" {
 		t.Fatalf("createBooking: %v", created)
 	}
 	bookingID := at(created, "createBooking", "id").(string)
-	b := s.mustQuery(t, qBooking, map[string]any{"id": bookingID})
+	b := s.mustQuery(t, original.Booking, map[string]any{"id": bookingID})
 	if at(b, "booking", "numberOfTickets") != 2.0 || at(b, "booking", "user", "email") != "alice@example.com" || at(b, "booking", "event", "availableTickets") != 295.0 {
 		t.Fatalf("booking: %v", b)
 	}
 
 	filtered := strings.NewReplacer(`"user-uuid"`, `"`+aliceID+`"`, `"event-uuid"`, `"`+eventID+`"`)
-	old := s.mustQuery(t, filtered.Replace(qFilteredBookings), nil)
+	old := s.mustQuery(t, filtered.Replace(original.FilteredBookings), nil)
 	if at(old, "bookings", "total") != 0.0 {
 		t.Fatalf("no booking was made in 2024: %v", old)
 	}
 	today := time.Now().UTC().Format("2006-01-02")
-	todays := s.mustQuery(t, strings.NewReplacer(`"2024-01-01"`, `"`+today+`"`, `"2024-12-31"`, `"`+today+`"`).Replace(filtered.Replace(qFilteredBookings)), nil)
+	todays := s.mustQuery(t, strings.NewReplacer(`"2024-01-01"`, `"`+today+`"`, `"2024-12-31"`, `"`+today+`"`).Replace(filtered.Replace(original.FilteredBookings)), nil)
 	if at(todays, "bookings", "total") != 2.0 { // the seed's and the one just made
 		t.Fatalf("a plain createdTo date must include that whole day: %v", todays)
 	}
@@ -172,12 +174,12 @@ func runOriginalQueries(t *testing.T, s *instance) {
 		vars  map[string]any
 		code  string
 	}{
-		"too many tickets": {mCreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 11}}, "BAD_USER_INPUT"},
-		"malformed id":     {qUser, map[string]any{"id": "user-uuid"}, "BAD_USER_INPUT"},
-		"unknown event":    {qEvent, map[string]any{"id": "00000000-0000-4000-8000-000000000000"}, "NOT_FOUND"},
-		"page zero":        {qEvents, map[string]any{"pagination": map[string]any{"page": 0}}, "BAD_USER_INPUT"},
-		"limit over max":   {qEvents, map[string]any{"pagination": map[string]any{"limit": 101}}, "BAD_USER_INPUT"},
-		"not enough left":  {mCreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 10}}, ""},
+		"too many tickets": {original.CreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 11}}, "BAD_USER_INPUT"},
+		"malformed id":     {original.User, map[string]any{"id": "user-uuid"}, "BAD_USER_INPUT"},
+		"unknown event":    {original.Event, map[string]any{"id": "00000000-0000-4000-8000-000000000000"}, "NOT_FOUND"},
+		"page zero":        {original.Events, map[string]any{"pagination": map[string]any{"page": 0}}, "BAD_USER_INPUT"},
+		"limit over max":   {original.Events, map[string]any{"pagination": map[string]any{"limit": 101}}, "BAD_USER_INPUT"},
+		"not enough left":  {original.CreateBooking, map[string]any{"userId": aliceID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 10}}, ""},
 	} {
 		r := s.query(t, tc.query, tc.vars)
 		if tc.code == "" {
@@ -215,7 +217,7 @@ func raceForLastTickets(t *testing.T, s *instance) {
 		go func() {
 			defer wg.Done()
 			<-start
-			r := s.query(t, mCreateBooking, map[string]any{"userId": at(userIDs[i%len(userIDs)], "id"), "input": map[string]any{"eventId": eventID, "numberOfTickets": 1}})
+			r := s.query(t, original.CreateBooking, map[string]any{"userId": at(userIDs[i%len(userIDs)], "id"), "input": map[string]any{"eventId": eventID, "numberOfTickets": 1}})
 			switch codes := r.codes(); {
 			case len(codes) == 0:
 				ok.Add(1)

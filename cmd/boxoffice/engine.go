@@ -61,3 +61,18 @@ func describe(cfg config.Config) []any {
 	}
 	return []any{"engine", "sqlite", "path", cfg.SQLitePath}
 }
+
+// withEngine loads the configuration, opens the database, runs fn on it
+// and closes it: the frame of every command but serve.
+func withEngine(ctx context.Context, fn func(cfg config.Config, db engine) error) error {
+	cfg, _, err := setup()
+	if err != nil {
+		return err
+	}
+	db, err := openEngine(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(cfg, db)
+}

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/original"
 )
 
 // TestShutdownLosesNoBooking sends SIGTERM while bookings are in flight: the
@@ -23,7 +25,7 @@ func TestShutdownLosesNoBooking(t *testing.T) {
 	users := s.mustQuery(t, `{ users { items { id } } }`, nil)
 	userID := at(users, "users", "items", 0, "id")
 
-	body, _ := json.Marshal(map[string]any{"query": mCreateBooking, "variables": map[string]any{"userId": userID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 1}}})
+	body, _ := json.Marshal(map[string]any{"query": original.CreateBooking, "variables": map[string]any{"userId": userID, "input": map[string]any{"eventId": eventID, "numberOfTickets": 1}}})
 	var mu sync.Mutex
 	confirmed := 0
 	var wg sync.WaitGroup

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/config"
 )
 
 // runToken is `boxoffice token --email E`: prints a bearer token for an
@@ -22,27 +23,20 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if *email == "" {
 		return errors.New("usage: boxoffice token --email E")
 	}
-	cfg, _, err := setup()
-	if err != nil {
-		return err
-	}
-	tokens, err := signer(cfg)
-	if err != nil {
-		return err
-	}
-	db, err := openEngine(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u, err := db.FindUserByEmail(ctx, strings.ToLower(strings.TrimSpace(*email)))
-	if err != nil {
-		return fmt.Errorf("find %s: %s", *email, boxoffice.ErrorMessage(err))
-	}
-	token, _, err := tokens.Issue(u.ID, u.TokenVersion, boxoffice.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, token)
-	return nil
+	return withEngine(ctx, func(cfg config.Config, db engine) error {
+		tokens, err := signer(cfg)
+		if err != nil {
+			return err
+		}
+		u, err := db.FindUserByEmail(ctx, strings.ToLower(strings.TrimSpace(*email)))
+		if err != nil {
+			return fmt.Errorf("find %s: %s", *email, boxoffice.ErrorMessage(err))
+		}
+		token, _, err := tokens.Issue(u.ID, u.TokenVersion, boxoffice.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		return nil
+	})
 }

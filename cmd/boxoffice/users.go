@@ -12,6 +12,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/config"
 )
 
 // runUsers is `boxoffice users create …`: how operators make the first
@@ -49,23 +50,16 @@ func runUsers(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	cfg, _, err := setup()
-	if err != nil {
-		return err
-	}
-	db, err := openEngine(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	u.ID, u.CreatedAt = boxoffice.NewID(), boxoffice.Now()
-	u.UpdatedAt = u.CreatedAt
-	if err := db.CreateUser(ctx, u); err != nil {
-		return fmt.Errorf("create user: %s", boxoffice.ErrorMessage(err))
-	}
-	fmt.Fprintf(stdout, "created %s %s <%s> (id %s)\n", strings.ToLower(string(u.Role)), u.Username, u.Email, u.ID)
-	if u.PasswordHash == "" {
-		fmt.Fprintln(stdout, "no password set (use --password-stdin): the user cannot sign in, but `boxoffice token` works")
-	}
-	return nil
+	return withEngine(ctx, func(_ config.Config, db engine) error {
+		u.ID, u.CreatedAt = boxoffice.NewID(), boxoffice.Now()
+		u.UpdatedAt = u.CreatedAt
+		if err := db.CreateUser(ctx, u); err != nil {
+			return fmt.Errorf("create user: %s", boxoffice.ErrorMessage(err))
+		}
+		fmt.Fprintf(stdout, "created %s %s <%s> (id %s)\n", strings.ToLower(string(u.Role)), u.Username, u.Email, u.ID)
+		if u.PasswordHash == "" {
+			fmt.Fprintln(stdout, "no password set (use --password-stdin): the user cannot sign in, but `boxoffice token` works")
+		}
+		return nil
+	})
 }

@@ -1,9 +1,11 @@
-package main
+// Package original holds the operations of the original Event Ticket
+// Booking App's README, verbatim (../shared/seed/README-original.md beside
+// this repository). boxoffice must run them unchanged; the graph and
+// end-to-end tests send them as they are.
+package original
 
-// The operations of the original app's README, verbatim
-// (../shared/seed/README-original.md). boxoffice must run them unchanged.
 const (
-	qUsers = `query Users($pagination: PaginationInput) {
+	Users = `query Users($pagination: PaginationInput) {
   users(pagination: $pagination) {
     items {
       id
@@ -20,7 +22,7 @@ const (
   }
 }`
 
-	qUser = `query User($id: ID!) {
+	User = `query User($id: ID!) {
   user(id: $id) {
     id
     username
@@ -36,7 +38,7 @@ const (
   }
 }`
 
-	qUserBookings = `query UserBookings($filter: BookingFilterInput, $pagination: PaginationInput) {
+	UserBookings = `query UserBookings($filter: BookingFilterInput, $pagination: PaginationInput) {
   bookings(filter: $filter, pagination: $pagination) {
     items {
       id
@@ -56,7 +58,7 @@ const (
   }
 }`
 
-	qEvents = `query Events($pagination: PaginationInput) {
+	Events = `query Events($pagination: PaginationInput) {
   events(pagination: $pagination) {
     items {
       id
@@ -74,7 +76,7 @@ const (
   }
 }`
 
-	qEvent = `query Event($id: ID!) {
+	Event = `query Event($id: ID!) {
   event(id: $id) {
     id
     title
@@ -94,7 +96,7 @@ const (
   }
 }`
 
-	qBooking = `query Booking($id: ID!) {
+	Booking = `query Booking($id: ID!) {
   booking(id: $id) {
     id
     numberOfTickets
@@ -115,7 +117,7 @@ const (
   }
 }`
 
-	mCreateBooking = `mutation CreateBooking($userId: ID!, $input: CreateBookingInput!) {
+	CreateBooking = `mutation CreateBooking($userId: ID!, $input: CreateBookingInput!) {
   createBooking(userId: $userId, input: $input) {
     id
     numberOfTickets
@@ -135,7 +137,7 @@ const (
 
 	// The README inlines its filter; the placeholders are replaced with
 	// real ids before sending.
-	qFilteredBookings = `query FilteredBookings($filter: BookingFilterInput, $pagination: PaginationInput) {
+	FilteredBookings = `query FilteredBookings($filter: BookingFilterInput, $pagination: PaginationInput) {
   bookings(
     filter: { 
       userId: "user-uuid",
