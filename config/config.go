@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,6 +53,8 @@ type Config struct {
 	TrustProxy        bool          // TRUST_PROXY: client address from X-Forwarded-For
 	MutationsPerMin   int           // RATE_LIMIT_MUTATIONS_PER_MINUTE, per user
 	SignInAttemptsMin int           // RATE_LIMIT_SIGNIN_PER_MINUTE, per email
+	PprofAddr         string        // PPROF_ADDR: serve Go's profiler there (loopback only)
+	BookingLanes      int           // BOOKING_LANES: booking transactions in flight at once
 }
 
 // MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
@@ -97,6 +100,11 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		TrustProxy:        e.boolean("TRUST_PROXY", false),
 		MutationsPerMin:   e.integer("RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 0, 1_000_000),
 		SignInAttemptsMin: e.integer("RATE_LIMIT_SIGNIN_PER_MINUTE", 5, 0, 10_000),
+		PprofAddr:         e.str("PPROF_ADDR", ""),
+		BookingLanes:      e.integer("BOOKING_LANES", 2, 1, 64),
+	}
+	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
+		e.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles expose the process")
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < MinJWTSecret {
 		e.fail("JWT_SECRET", "must be at least %d bytes long (try: openssl rand -hex 32)", MinJWTSecret)
@@ -160,4 +168,17 @@ func (e *env) database(c *Config) {
 		u.User = url.User(e.str("DB_USERNAME", "postgres"))
 	}
 	c.Engine, c.PostgresURL = Postgres, u.String()
+}
+
+// loopback reports whether addr (host:port) is on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

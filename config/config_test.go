@@ -71,7 +71,7 @@ func TestParseBadValueNamesVariable(t *testing.T) {
 		"PORT": "abc", "DB_PORT": "70000", "DB_SSL_ENABLED": "maybe", "LOG_LEVEL": "loud",
 		"HTTP_REQUEST_TIMEOUT": "-1s", "DATABASE_URL": "mysql://x", "GRAPHQL_INTROSPECTION": "2",
 		"JWT_SECRET": "too-short", "REDIS_URL": "localhost:6379", "TOKEN_TTL": "forever",
-		"RATE_LIMIT_SIGNIN_PER_MINUTE": "-1",
+		"RATE_LIMIT_SIGNIN_PER_MINUTE": "-1", "BOOKING_LANES": "0", "PPROF_ADDR": "0.0.0.0:6060",
 	} {
 		vars := map[string]string{key: val}
 		if key == "DB_PORT" || key == "DB_SSL_ENABLED" {

@@ -17,14 +17,14 @@ type BookFunc func(ctx context.Context, reqs []boxoffice.BookingRequest) ([]boxo
 
 // BatchOptions tune the Batcher; zero fields take the defaults.
 type BatchOptions struct {
-	Lanes    int           // booking transactions in flight at once (default 4)
+	Lanes    int           // booking transactions in flight at once (default 2)
 	MaxBatch int           // requests in one transaction at most (default 256)
 	Timeout  time.Duration // time limit of one batch transaction (default 10s)
 }
 
 func (o BatchOptions) withDefaults() BatchOptions {
 	if o.Lanes <= 0 {
-		o.Lanes = 4
+		o.Lanes = 2 // fewer, fuller batches: see BOOKING_LANES in the README
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256

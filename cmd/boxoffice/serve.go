@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.Addr(), err)
 	}
 	log.Info("database ready", describe(cfg)...)
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
