@@ -237,16 +237,18 @@ const (
 // Every operation and every protected field, tried by every kind of caller:
 // each gets exactly the outcome the policy (policy.go) gives it.
 func TestAuthorization(t *testing.T) {
-	s := newTestServer(t)
-	w := newAuthzWorld(t, s)
-	// In order, not in parallel: the writes change the world.
-	for _, row := range authzRows {
-		t.Run(row.name, func(t *testing.T) {
-			for i, who := range callers {
-				t.Run(who, func(t *testing.T) { row.check(t, w, i, who) })
-			}
-		})
-	}
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := newTestServerOn(t, engine)
+		w := newAuthzWorld(t, s)
+		// In order, not in parallel: the writes change the world.
+		for _, row := range authzRows {
+			t.Run(row.name, func(t *testing.T) {
+				for i, who := range callers {
+					t.Run(who, func(t *testing.T) { row.check(t, w, i, who) })
+				}
+			})
+		}
+	})
 }
 
 func (row authzRow) check(t *testing.T, w *authzWorld, i int, who string) {
@@ -285,101 +287,109 @@ func (row authzRow) check(t *testing.T, w *authzWorld, i int, who string) {
 // A wrong password and an unknown email read the same, so sign-in does
 // not tell which emails have accounts.
 func TestSignInWrongPasswordLooksLikeUnknownEmail(t *testing.T) {
-	s := newTestServer(t)
-	pat := s.signUp(t, "pat")
-	anon := s.as("")
-	signIn := func(email, password string) map[string]any {
-		return map[string]any{"in": map[string]any{"email": email, "password": password}}
-	}
-	wrong := anon.fails(t, signInMutation, signIn(pat.Email, "not-the-password"), "UNAUTHENTICATED", "")
-	unknown := anon.fails(t, signInMutation, signIn("nobody@example.com", "not-the-password"), "UNAUTHENTICATED", "")
-	if wrong.Message != unknown.Message {
-		t.Errorf("wrong password %q, unknown email %q", wrong.Message, unknown.Message)
-	}
-	// In any case of the email, the right password works.
-	if a := s.signIn(t, strings.ToUpper(pat.Email), pat.Password); a.ID != pat.ID || a.Token == "" {
-		t.Errorf("signed in as %+v", a)
-	}
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := newTestServerOn(t, engine)
+		pat := s.signUp(t, "pat")
+		anon := s.as("")
+		signIn := func(email, password string) map[string]any {
+			return map[string]any{"in": map[string]any{"email": email, "password": password}}
+		}
+		wrong := anon.fails(t, signInMutation, signIn(pat.Email, "not-the-password"), "UNAUTHENTICATED", "")
+		unknown := anon.fails(t, signInMutation, signIn("nobody@example.com", "not-the-password"), "UNAUTHENTICATED", "")
+		if wrong.Message != unknown.Message {
+			t.Errorf("wrong password %q, unknown email %q", wrong.Message, unknown.Message)
+		}
+		// In any case of the email, the right password works.
+		if a := s.signIn(t, strings.ToUpper(pat.Email), pat.Password); a.ID != pat.ID || a.Token == "" {
+			t.Errorf("signed in as %+v", a)
+		}
+	})
 }
 
 func TestSignOutRevokesTheTokens(t *testing.T) {
-	s := newTestServer(t)
-	quinn := s.signUp(t, "quinn")
-	also := s.signIn(t, quinn.Email, quinn.Password) // a second session
-	me := `{ me { id email } }`
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := newTestServerOn(t, engine)
+		quinn := s.signUp(t, "quinn")
+		also := s.signIn(t, quinn.Email, quinn.Password) // a second session
+		me := `{ me { id email } }`
 
-	var out struct{ SignOut bool }
-	s.as(quinn.Token).data(t, `mutation { signOut }`, nil, &out)
-	if !out.SignOut {
-		t.Fatal("signOut: false")
-	}
-	for _, token := range []string{quinn.Token, also.Token} {
-		if _, err := s.svc.Authenticate(t.Context(), token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
-			t.Errorf("Authenticate after signOut: %v", err)
+		var out struct{ SignOut bool }
+		s.as(quinn.Token).data(t, `mutation { signOut }`, nil, &out)
+		if !out.SignOut {
+			t.Fatal("signOut: false")
 		}
-		r := s.as(token).post(t, me, nil)
-		if r.status != http.StatusUnauthorized {
-			t.Errorf("me after signOut: status %d", r.status)
+		for _, token := range []string{quinn.Token, also.Token} {
+			if _, err := s.svc.Authenticate(t.Context(), token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+				t.Errorf("Authenticate after signOut: %v", err)
+			}
+			r := s.as(token).post(t, me, nil)
+			if r.status != http.StatusUnauthorized {
+				t.Errorf("me after signOut: status %d", r.status)
+			}
+			oneError(t, r, "UNAUTHENTICATED", "")
 		}
-		oneError(t, r, "UNAUTHENTICATED", "")
-	}
-	// Signing in again works.
-	var again struct{ Me userOut }
-	s.as(s.signIn(t, quinn.Email, quinn.Password).Token).data(t, me, nil, &again)
-	if again.Me.ID != quinn.ID {
-		t.Errorf("me: %+v", again.Me)
-	}
+		// Signing in again works.
+		var again struct{ Me userOut }
+		s.as(s.signIn(t, quinn.Email, quinn.Password).Token).data(t, me, nil, &again)
+		if again.Me.ID != quinn.ID {
+			t.Errorf("me: %+v", again.Me)
+		}
+	})
 }
 
 func TestChangePassword(t *testing.T) {
-	s := newTestServer(t)
-	rae := s.signUp(t, "rae")
-	change := func(current, next string) map[string]any {
-		return map[string]any{"in": map[string]any{"currentPassword": current, "newPassword": next}}
-	}
-	s.as(rae.Token).fails(t, changePassword, change("not-the-password", "a-new-long-password"), "BAD_USER_INPUT", "currentPassword")
-	s.as(rae.Token).fails(t, changePassword, change(rae.Password, "short"), "BAD_USER_INPUT", "newPassword")
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := newTestServerOn(t, engine)
+		rae := s.signUp(t, "rae")
+		change := func(current, next string) map[string]any {
+			return map[string]any{"in": map[string]any{"currentPassword": current, "newPassword": next}}
+		}
+		s.as(rae.Token).fails(t, changePassword, change("not-the-password", "a-new-long-password"), "BAD_USER_INPUT", "currentPassword")
+		s.as(rae.Token).fails(t, changePassword, change(rae.Password, "short"), "BAD_USER_INPUT", "newPassword")
 
-	var out struct{ ChangePassword authPayloadOut }
-	s.as(rae.Token).data(t, changePassword, change(rae.Password, "a-new-long-password"), &out)
-	fresh := out.ChangePassword
-	if fresh.Token == "" || fresh.Token == rae.Token || fresh.User.ID != rae.ID || fresh.User.Email != rae.Email {
-		t.Fatalf("payload: %+v", fresh)
-	}
-	if _, err := s.svc.Authenticate(t.Context(), rae.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
-		t.Errorf("the old token after changePassword: %v", err)
-	}
-	oneError(t, s.as(rae.Token).post(t, `{ me { id } }`, nil), "UNAUTHENTICATED", "")
+		var out struct{ ChangePassword authPayloadOut }
+		s.as(rae.Token).data(t, changePassword, change(rae.Password, "a-new-long-password"), &out)
+		fresh := out.ChangePassword
+		if fresh.Token == "" || fresh.Token == rae.Token || fresh.User.ID != rae.ID || fresh.User.Email != rae.Email {
+			t.Fatalf("payload: %+v", fresh)
+		}
+		if _, err := s.svc.Authenticate(t.Context(), rae.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+			t.Errorf("the old token after changePassword: %v", err)
+		}
+		oneError(t, s.as(rae.Token).post(t, `{ me { id } }`, nil), "UNAUTHENTICATED", "")
 
-	var me struct{ Me userOut }
-	s.as(fresh.Token).data(t, `{ me { id email } }`, nil, &me)
-	if me.Me.ID != rae.ID {
-		t.Errorf("me with the new token: %+v", me.Me)
-	}
-	s.as("").fails(t, signInMutation, map[string]any{"in": map[string]any{"email": rae.Email, "password": rae.Password}}, "UNAUTHENTICATED", "")
-	s.signIn(t, rae.Email, "a-new-long-password")
+		var me struct{ Me userOut }
+		s.as(fresh.Token).data(t, `{ me { id email } }`, nil, &me)
+		if me.Me.ID != rae.ID {
+			t.Errorf("me with the new token: %+v", me.Me)
+		}
+		s.as("").fails(t, signInMutation, map[string]any{"in": map[string]any{"email": rae.Email, "password": rae.Password}}, "UNAUTHENTICATED", "")
+		s.signIn(t, rae.Email, "a-new-long-password")
+	})
 }
 
 // Guessing passwords: the sixth attempt for one email within a minute is
 // refused, with how long to wait, whatever the password.
 func TestSignInBruteForce(t *testing.T) {
-	s := newTestServer(t)
-	sam := s.signUp(t, "sam")
-	anon := s.as("")
-	attempt := func(password string) gqlResponse {
-		return anon.post(t, signInMutation, map[string]any{"in": map[string]any{"email": sam.Email, "password": password}})
-	}
-	for i := range 5 { // service.DefaultLimits.SignInPerEmail
-		oneError(t, attempt("guess-number-"+string(rune('0'+i))), "UNAUTHENTICATED", "")
-	}
-	e := oneError(t, attempt("guess-number-6"), "RATE_LIMITED", "")
-	retry, _ := e.Extensions["retryAfter"].(float64)
-	if retry < 1 || retry > 60 || retry != float64(int(retry)) {
-		t.Errorf("retryAfter: %v (%+v)", e.Extensions["retryAfter"], e)
-	}
-	oneError(t, attempt(sam.Password), "RATE_LIMITED", "")
+	forEachEngine(t, func(t *testing.T, engine string) {
+		s := newTestServerOn(t, engine)
+		sam := s.signUp(t, "sam")
+		anon := s.as("")
+		attempt := func(password string) gqlResponse {
+			return anon.post(t, signInMutation, map[string]any{"in": map[string]any{"email": sam.Email, "password": password}})
+		}
+		for i := range 5 { // service.DefaultLimits.SignInPerEmail
+			oneError(t, attempt("guess-number-"+string(rune('0'+i))), "UNAUTHENTICATED", "")
+		}
+		e := oneError(t, attempt("guess-number-6"), "RATE_LIMITED", "")
+		retry, _ := e.Extensions["retryAfter"].(float64)
+		if retry < 1 || retry > 60 || retry != float64(int(retry)) {
+			t.Errorf("retryAfter: %v (%+v)", e.Extensions["retryAfter"], e)
+		}
+		oneError(t, attempt(sam.Password), "RATE_LIMITED", "")
 
-	// Other accounts are not locked out.
-	tia := s.signUp(t, "tia")
-	s.signIn(t, tia.Email, tia.Password)
+		// Other accounts are not locked out.
+		tia := s.signUp(t, "tia")
+		s.signIn(t, tia.Email, tia.Password)
+	})
 }

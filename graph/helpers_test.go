@@ -18,6 +18,8 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
 	"github.com/boxoffice/boxoffice/graph"
+	"github.com/boxoffice/boxoffice/internal/pgtest"
+	"github.com/boxoffice/boxoffice/postgres"
 	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
@@ -29,7 +31,7 @@ import (
 // as that admin; as(token) runs as someone else, as("") anonymously.
 type testServer struct {
 	url    string
-	db     *sqlite.DB
+	db     engine
 	svc    *service.Service
 	logs   *lockedBuffer
 	client *http.Client
@@ -52,12 +54,50 @@ const (
 
 type serverOption func(*graph.Config)
 
+// engine is a database the tests run on.
+type engine interface {
+	boxoffice.Store
+	boxoffice.Migrator
+}
+
+// engines name the databases; forEachEngine runs a test on each.
+var engines = []string{"sqlite", "postgres"}
+
+func forEachEngine(t *testing.T, test func(t *testing.T, engine string)) {
+	for _, e := range engines {
+		t.Run(e, func(t *testing.T) { test(t, e) })
+	}
+}
+
 func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
+	return newTestServerOn(t, "sqlite", opts...)
+}
+
+// openEngine is a fresh, empty database: a SQLite file, or a PostgreSQL
+// database of its own (skipped when PostgreSQL is unreachable, unless
+// BOXOFFICE_REQUIRE_POSTGRES=1).
+func openEngine(t *testing.T, name string) engine {
+	t.Helper()
+	if name == "postgres" {
+		dbURL, _ := pgtest.NewDatabase(t)
+		db, err := postgres.Open(t.Context(), postgres.Config{URL: dbURL, Schema: "boxoffice", MaxConns: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "boxoffice.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// newTestServerOn is newTestServer on the named engine.
+func newTestServerOn(t *testing.T, engine string, opts ...serverOption) *testServer {
+	t.Helper()
+	db := openEngine(t, engine)
 	if _, err := db.MigrateUp(t.Context()); err != nil {
 		t.Fatal(err)
 	}
