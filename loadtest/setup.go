@@ -104,6 +104,14 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 	return events, nil
 }
 
+// event is a target of bookings.
+type event struct {
+	id         string
+	quoted     []byte // id as a JSON string
+	total      int64
+	soldBefore int64 // totalTickets - availableTickets before the run
+}
+
 func newEvent(e eventTickets) *event {
 	return &event{
 		id:         e.ID,

@@ -1,0 +1,139 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// Scenario is what the workers do.
+type Scenario string
+
+const (
+	// Hot books 1 ticket per request on one event: the on-sale hot row.
+	Hot Scenario = "hot"
+	// Spread books 1 ticket per request on one of many events at random.
+	Spread Scenario = "spread"
+	// Read alternates a page of 10 events and a page of 10 bookings with
+	// their user and event.
+	Read Scenario = "read"
+	// Mixed does reads (as Read) with probability ReadFraction, else
+	// bookings (as Spread, or Hot when given one event).
+	Mixed Scenario = "mixed"
+)
+
+// Scenarios lists every scenario.
+var Scenarios = []Scenario{Hot, Spread, Read, Mixed}
+
+// Defaults and bounds of Options.
+const (
+	DefaultURL            = "http://127.0.0.1:3000/graphql"
+	DefaultConcurrency    = 64
+	MaxConcurrency        = 4096
+	DefaultDuration       = 10 * time.Second
+	MaxDuration           = 10 * time.Minute
+	DefaultEvents         = 1000
+	DefaultTickets        = 1_000_000 // boxoffice's largest totalTickets
+	DefaultNewUsers       = 16        // created when the server has no users
+	DefaultReadFraction   = 0.8
+	DefaultRequestTimeout = 30 * time.Second
+	verifyTimeout         = 3 * time.Minute
+	setupParallelism      = 16
+)
+
+// Options configures a run. Zero values take the defaults.
+type Options struct {
+	URL         string
+	Scenario    Scenario
+	Concurrency int           // workers, each with its own connection; default 64
+	Duration    time.Duration // measured time; default 10s, at most MaxDuration
+	WarmUp      time.Duration // load before measuring, not counted; at most MaxDuration
+
+	// EventIDs are the events to book on (hot: exactly one). Without
+	// them, the run creates its own with createEvent: one for hot, Events
+	// for spread and mixed, each with Tickets tickets.
+	EventIDs []string
+	Events   int // default 1000
+	Tickets  int // default 1,000,000
+
+	// UserIDs book. Without them the run creates NewUsers users with
+	// createUser if NewUsers > 0, else reuses up to 100 existing users
+	// (the users query), creating 16 if there are none.
+	UserIDs  []string
+	NewUsers int
+
+	TicketsPerBooking int     // 1 to 10; default 1
+	ReadFraction      float64 // mixed: share of reads, 0 to 1; default 0.8
+
+	Token          string        // sent as "Authorization: Bearer TOKEN" when set
+	AllowRemote    bool          // allow a non-loopback URL
+	RequestTimeout time.Duration // default 30s
+	NoVerify       bool          // skip the verification at the end
+	Progress       io.Writer     // a line per second and set-up notes; nil: none
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.URL == "" {
+		o.URL = DefaultURL
+	}
+	switch o.Scenario {
+	case Hot, Spread, Read, Mixed:
+	default:
+		return o, fmt.Errorf("unknown scenario %q: want hot, spread, read or mixed", o.Scenario)
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.Concurrency < 1 || o.Concurrency > MaxConcurrency {
+		return o, fmt.Errorf("concurrency %d: want 1 to %d", o.Concurrency, MaxConcurrency)
+	}
+	if o.Duration == 0 {
+		o.Duration = DefaultDuration
+	}
+	if o.Duration < 0 || o.Duration > MaxDuration {
+		return o, fmt.Errorf("duration %s: want at most %s", o.Duration, MaxDuration)
+	}
+	if o.WarmUp < 0 || o.WarmUp > MaxDuration {
+		return o, fmt.Errorf("warm-up %s: want 0 to %s", o.WarmUp, MaxDuration)
+	}
+	if o.Events == 0 {
+		o.Events = DefaultEvents
+	}
+	if o.Events < 1 || o.Events > 100_000 {
+		return o, fmt.Errorf("events %d: want 1 to 100000", o.Events)
+	}
+	if o.Tickets == 0 {
+		o.Tickets = DefaultTickets
+	}
+	if o.Tickets < 1 {
+		return o, fmt.Errorf("tickets %d: want at least 1", o.Tickets)
+	}
+	if o.NewUsers < 0 || o.NewUsers > 100_000 {
+		return o, fmt.Errorf("new users %d: want 0 to 100000", o.NewUsers)
+	}
+	if o.TicketsPerBooking == 0 {
+		o.TicketsPerBooking = 1
+	}
+	if o.TicketsPerBooking < 1 || o.TicketsPerBooking > 10 {
+		return o, fmt.Errorf("tickets per booking %d: want 1 to 10", o.TicketsPerBooking)
+	}
+	if o.ReadFraction == 0 {
+		o.ReadFraction = DefaultReadFraction
+	}
+	if o.ReadFraction < 0 || o.ReadFraction > 1 {
+		return o, fmt.Errorf("read fraction %g: want 0 to 1", o.ReadFraction)
+	}
+	if o.Scenario == Hot && len(o.EventIDs) > 1 {
+		return o, fmt.Errorf("hot books on one event: give one event id, not %d", len(o.EventIDs))
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return o, nil
+}
+
+func (o Options) books() bool { return o.Scenario != Read }
+func (o Options) reads() bool { return o.Scenario == Read || o.Scenario == Mixed }
