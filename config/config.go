@@ -49,6 +49,7 @@ type Config struct {
 	JWTSecret         string        // JWT_SECRET: at least 32 bytes; required on PostgreSQL
 	TokenTTL          time.Duration // TOKEN_TTL
 	RedisURL          string        // REDIS_URL: share rate limits between servers
+	RedisPrefix       string        // REDIS_PREFIX: namespace of boxoffice's keys
 	CORSOrigins       []string      // CORS_ORIGINS: comma-separated
 	TrustProxy        bool          // TRUST_PROXY: client address from X-Forwarded-For
 	MutationsPerMin   int           // RATE_LIMIT_MUTATIONS_PER_MINUTE, per user
@@ -96,6 +97,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		JWTSecret:         e.str("JWT_SECRET", ""),
 		TokenTTL:          e.duration("TOKEN_TTL", 24*time.Hour),
 		RedisURL:          e.str("REDIS_URL", ""),
+		RedisPrefix:       e.str("REDIS_PREFIX", "boxoffice:"),
 		CORSOrigins:       e.list("CORS_ORIGINS"),
 		TrustProxy:        e.boolean("TRUST_PROXY", false),
 		MutationsPerMin:   e.integer("RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 0, 1_000_000),

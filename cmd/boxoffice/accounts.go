@@ -50,6 +50,6 @@ func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens)
 	if err != nil {
 		return opts, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	opts.Limiter = ratelimit.NewRedis(client, "boxoffice:ratelimit:")
+	opts.Limiter = ratelimit.NewRedis(client, cfg.RedisPrefix+"ratelimit:")
 	return opts, func() { client.Close() }, nil
 }
