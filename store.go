@@ -98,3 +98,15 @@ func Pending(states []MigrationState) int {
 	}
 	return n
 }
+
+// TicketsWatcher is implemented by stores that several servers can share
+// (PostgreSQL). A server that has seen an event sold out refuses its
+// bookings from memory; when tickets come back through another server, the
+// watch tells it at once.
+type TicketsWatcher interface {
+	// WatchTicketsReturned calls fn with the id of every event that gets
+	// tickets back (a cancellation, an update), through any server, until
+	// ctx ends. It reconnects by itself; what it misses while reconnecting
+	// the caller must tolerate (the sold-out memory also expires).
+	WatchTicketsReturned(ctx context.Context, fn func(eventID string))
+}

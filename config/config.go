@@ -56,6 +56,7 @@ type Config struct {
 	SignInAttemptsMin int           // RATE_LIMIT_SIGNIN_PER_MINUTE, per email
 	PprofAddr         string        // PPROF_ADDR: serve Go's profiler there (loopback only)
 	BookingLanes      int           // BOOKING_LANES: booking transactions in flight at once
+	SoldOutTTL        time.Duration // SOLD_OUT_TTL: how long an event seen sold out is refused from memory
 }
 
 // MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
@@ -104,6 +105,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		SignInAttemptsMin: e.integer("RATE_LIMIT_SIGNIN_PER_MINUTE", 5, 0, 10_000),
 		PprofAddr:         e.str("PPROF_ADDR", ""),
 		BookingLanes:      e.integer("BOOKING_LANES", 2, 1, 64),
+		SoldOutTTL:        e.duration("SOLD_OUT_TTL", time.Second),
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		e.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles expose the process")

@@ -162,6 +162,7 @@ func (db *DB) CancelBooking(ctx context.Context, id string, now time.Time) (*box
 	save.Queue("UPDATE bookings SET status = $2, cancelled_at = $3, updated_at = $3 WHERE id = $1", b.ID, b.Status, now)
 	save.Queue("UPDATE events SET available_tickets = available_tickets + $2, updated_at = $3 WHERE id = $1",
 		b.EventID, b.NumberOfTickets, now)
+	queueTicketsReturned(save, b.EventID)
 	save.Queue(commitTx)
 	if err := conn.SendBatch(ctx, save).Close(); err != nil {
 		return nil, dbError(err, "cancel", "booking")

@@ -49,8 +49,9 @@ type DB struct {
 }
 
 var (
-	_ boxoffice.Store    = (*DB)(nil)
-	_ boxoffice.Migrator = (*DB)(nil)
+	_ boxoffice.Store          = (*DB)(nil)
+	_ boxoffice.TicketsWatcher = (*DB)(nil)
+	_ boxoffice.Migrator       = (*DB)(nil)
 )
 
 // schemaName accepts exactly the identifiers PostgreSQL folds to themselves,

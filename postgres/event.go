@@ -133,6 +133,9 @@ func (db *DB) UpdateEvent(ctx context.Context, id string, upd boxoffice.EventUpd
 		WHERE id = $1`,
 		next.ID, next.Title, next.Description, next.Date, next.Location, next.TotalTickets,
 		next.AvailableTickets, next.PriceCents, next.Version, next.UpdatedAt)
+	if next.AvailableTickets > current.AvailableTickets {
+		queueTicketsReturned(save, next.ID)
+	}
 	save.Queue(commitTx)
 	if err := conn.SendBatch(ctx, save).Close(); err != nil {
 		return nil, dbError(err, "update", "event")

@@ -26,6 +26,7 @@ type Service struct {
 	now     func() time.Time
 
 	closeLimiter func() // stops the limiter New made, if it made one
+	stopWatch    func() // stops watching for tickets returned through other servers
 }
 
 var (
@@ -44,9 +45,9 @@ type Options struct {
 
 	Batch BatchOptions
 	// SoldOutTTL is how long an event seen sold out is refused without a
-	// transaction (default 1s). Cancellations through this server reopen
-	// the event at once; the TTL bounds how long a cancellation through
-	// another server goes unseen here.
+	// transaction (default 1s). Tickets given back reopen it at once,
+	// through any server where the store can watch (PostgreSQL); the TTL
+	// bounds what a missed notification costs.
 	SoldOutTTL time.Duration
 }
 
@@ -64,7 +65,7 @@ func New(store boxoffice.Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		store:   store,
 		batcher: NewBatcher(store.BookBatch, opts.Batch),
 		soldOut: newSoldOutSet(opts.SoldOutTTL),
@@ -78,7 +79,26 @@ func New(store boxoffice.Store, opts Options) *Service {
 				owned.Close()
 			}
 		},
+		stopWatch: func() {},
 	}
+	s.watchTicketsReturned(store)
+	return s
+}
+
+// watchTicketsReturned reopens events seen sold out here as soon as
+// tickets come back through any server, where the store can tell.
+func (s *Service) watchTicketsReturned(store boxoffice.Store) {
+	w, ok := store.(boxoffice.TicketsWatcher)
+	if !ok {
+		return // one process (SQLite): its own cancellations reopen at once
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.WatchTicketsReturned(ctx, s.soldOut.clear)
+	}()
+	s.stopWatch = func() { cancel(); <-done }
 }
 
 // caller is the signed-in user making the request, or anonymous.
@@ -87,6 +107,7 @@ func caller(ctx context.Context) boxoffice.Caller { return boxoffice.CallerFromC
 // Close waits for the bookings in flight to be decided.
 func (s *Service) Close() {
 	s.batcher.Close()
+	s.stopWatch()
 	s.closeLimiter()
 }
 

@@ -7,8 +7,10 @@ import (
 
 // soldOutSet remembers events seen sold out, so that the rush of buyers
 // after a sell-out is refused from memory instead of queueing for write
-// transactions that can only fail. Entries expire after ttl, so an event
-// reopened by another server's cancellation is seen within ttl.
+// transactions that can only fail. Tickets given back reopen the event at
+// once: through this server directly, through others by the store's watch
+// (boxoffice.TicketsWatcher). Entries also expire after ttl, which bounds
+// what a watch that missed a notification can cost.
 type soldOutSet struct {
 	ttl    time.Duration
 	mu     sync.RWMutex

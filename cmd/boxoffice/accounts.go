@@ -34,8 +34,9 @@ func signer(cfg config.Config) (*auth.Tokens, error) {
 // clean-up.
 func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens) (service.Options, func(), error) {
 	opts := service.Options{
-		Tokens: tokens,
-		Batch:  service.BatchOptions{Lanes: cfg.BookingLanes},
+		Tokens:     tokens,
+		Batch:      service.BatchOptions{Lanes: cfg.BookingLanes},
+		SoldOutTTL: cfg.SoldOutTTL,
 		Limits: &service.Limits{
 			SignInPerAddr:    boxoffice.Limit{Events: 4 * cfg.SignInAttemptsMin, Per: time.Minute},
 			SignInPerEmail:   boxoffice.Limit{Events: cfg.SignInAttemptsMin, Per: time.Minute},
