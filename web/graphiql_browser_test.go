@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
 	"strings"
 	"sync"
@@ -25,6 +23,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/boxoffice/boxoffice/internal/browsertest"
 )
 
 // The browser tests run GraphiQL in headless Chromium against a small
@@ -37,42 +37,13 @@ import (
 // browserTestTimeout bounds one browser session, start to finish.
 const browserTestTimeout = 60 * time.Second
 
-// skipOrFail skips the test, or fails it when the environment requires the
-// browser tests to run.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("BOXOFFICE_REQUIRE_BROWSER") == "1" {
-		t.Fatalf("%s (BOXOFFICE_REQUIRE_BROWSER=1)", msg)
-	}
-	t.Skipf("%s; set BOXOFFICE_REQUIRE_BROWSER=1 to make this a failure", msg)
-}
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if name := os.Getenv("BOXOFFICE_CHROMIUM"); name != "" {
-		p, err := exec.LookPath(name)
-		if err != nil {
-			skipOrFail(t, "BOXOFFICE_CHROMIUM: %v", err)
-		}
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	skipOrFail(t, "Chromium not installed (run .ci/install-browser-deps)")
-	return ""
-}
-
 // TestGraphiQLInBrowser loads the IDE with the embedded bundle and checks
 // that it renders, introspects the schema, runs a query, breaks no rule of
 // its Content-Security-Policy, and requests nothing beyond loopback.
 func TestGraphiQLInBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t)
 	if !GraphiQLEmbedded() {
-		skipOrFail(t, "GraphiQL bundle not built into this test binary "+
+		browsertest.SkipOrFail(t, "GraphiQL bundle not built into this test binary "+
 			"(run `npm --prefix web/graphiql ci && npm --prefix web/graphiql run build`)")
 	}
 	r := runGraphiQL(t, chromium, GraphiQLHandler("/graphql", nil), nil)
@@ -89,10 +60,10 @@ func TestGraphiQLInBrowser(t *testing.T) {
 // them from web/graphiql/node_modules, which checks the page, its SRI
 // hashes, its CSP and cdn-boot.js without internet access.
 func TestGraphiQLCDNInBrowser(t *testing.T) {
-	chromium := findChromium(t)
+	chromium := browsertest.Chromium(t)
 	for _, f := range append(append([]cdnFile{}, cdnStyles...), cdnScripts...) {
 		if _, err := os.Stat(nodeModulesFile(f.URL)); err != nil {
-			skipOrFail(t, "web/graphiql/node_modules not installed (run `npm --prefix web/graphiql ci`): %v", err)
+			browsertest.SkipOrFail(t, "web/graphiql/node_modules not installed (run `npm --prefix web/graphiql ci`): %v", err)
 		}
 	}
 	h := newGraphiQLHandler("/graphql", slog.New(slog.DiscardHandler), fstest.MapFS{".gitkeep": {}})
@@ -132,30 +103,7 @@ func runGraphiQL(t *testing.T, chromium string, h http.Handler, cdn func(url str
 
 	ctx, cancel := context.WithTimeout(context.Background(), browserTestTimeout)
 	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Nothing can resolve a name to reach beyond this machine, whatever
-		// the page or the browser tries; the events below still see the try.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start Chromium (%s): %v", chromium, err)
-	}
+	bctx := browsertest.Start(t, ctx, chromium)
 
 	run := &browserRun{requested: map[string]bool{}, intercepted: map[string]bool{}}
 	var (
@@ -168,7 +116,7 @@ func runGraphiQL(t *testing.T, chromium string, h http.Handler, cdn func(url str
 		switch ev := ev.(type) {
 		case *network.EventRequestWillBeSent:
 			u := ev.Request.URL
-			if !isLoopbackURL(u) {
+			if !browsertest.IsLoopbackURL(u) {
 				run.offLoopback = append(run.offLoopback, u)
 			} else if p, err := url.Parse(u); err == nil && strings.HasPrefix(u, srv.URL) {
 				run.requested[p.Path] = true
@@ -183,12 +131,7 @@ func runGraphiQL(t *testing.T, chromium string, h http.Handler, cdn func(url str
 			}
 			go answerPaused(bctx, ev, file, ok) // no commands inside a listener
 		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			exceptions = append(exceptions, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			exceptions = append(exceptions, browsertest.Exception(ev))
 		case *cdplog.EventEntryAdded:
 			if e := ev.Entry; e.Level == cdplog.EntryLevelError {
 				logErrs = append(logErrs, fmt.Sprintf("%s: %.300s (%.200s)", e.Source, e.Text, e.URL))
@@ -206,14 +149,14 @@ func runGraphiQL(t *testing.T, chromium string, h http.Handler, cdn func(url str
 		query     = `{ health events(first: 1) { name seatsLeft } }`
 	)
 	setup := []chromedp.Action[chromedp.Void]{
-		command(network.Enable, network.EnableParams{}),
-		command(cdplog.Enable, cdp.Empty{}),
-		command(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.__csp = [];
+		browsertest.Command(network.Enable, network.EnableParams{}),
+		browsertest.Command(cdplog.Enable, cdp.Empty{}),
+		browsertest.Command(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.__csp = [];
 document.addEventListener('securitypolicyviolation', e =>
   window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber));`}),
 	}
 	if cdn != nil {
-		setup = append(setup, command(fetch.Enable, fetch.EnableParams{
+		setup = append(setup, browsertest.Command(fetch.Enable, fetch.EnableParams{
 			Patterns: []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}},
 		}))
 	}
@@ -226,13 +169,13 @@ document.addEventListener('securitypolicyviolation', e =>
 		chromedp.Navigate(srv.URL+"/graphql"),
 		// The query editor (CodeMirror) renders.
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container .graphiql-query-editor .CodeMirror`)),
-		store(chromedp.Title(), &title),
+		browsertest.Store(chromedp.Title(), &title),
 		// The documentation explorer shows the introspected schema.
 		chromedp.Click(chromedp.CSS(`button[aria-label="Show Documentation Explorer"]`)),
 		chromedp.Click(queryType),
 		chromedp.WaitVisible(fmt.Sprintf(field, "events")),
 		chromedp.WaitVisible(fmt.Sprintf(field, "health")),
-		store(chromedp.Text(docs), &docsText),
+		browsertest.Store(chromedp.Text(docs), &docsText),
 		// A query runs against the server.
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(`+"`"+query+"`"+`)`),
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
@@ -241,8 +184,8 @@ document.addEventListener('securitypolicyviolation', e =>
   const text = cm ? cm.CodeMirror.getValue() : '';
   return text.includes('"seatsLeft": 42') && text.includes('"health": "ok"');
 })()`),
-		store(chromedp.Evaluate[[]string](`window.__csp`), &cspViolations),
-		store(chromedp.CaptureScreenshot(), &screenshot),
+		browsertest.Store(chromedp.Evaluate[[]string](`window.__csp`), &cspViolations),
+		browsertest.Store(chromedp.CaptureScreenshot(), &screenshot),
 	)...)
 
 	mu.Lock()
@@ -254,10 +197,10 @@ document.addEventListener('securitypolicyviolation', e =>
 		if len(screenshot) == 0 {
 			screenshot, _ = chromedp.Run(bctx, chromedp.CaptureScreenshot())
 		}
-		saveScreenshot(t, screenshot)
+		browsertest.SaveScreenshot(t, screenshot)
 		t.Fatalf("GraphiQL in Chromium: %v (exceptions: %q)", err, exceptions)
 	}
-	saveScreenshot(t, screenshot)
+	browsertest.SaveScreenshot(t, screenshot)
 	if title != "boxoffice GraphQL" {
 		t.Errorf("title %q", title)
 	}
@@ -280,39 +223,11 @@ document.addEventListener('securitypolicyviolation', e =>
 	return run
 }
 
-// saveScreenshot writes the PNG to $BOXOFFICE_GRAPHIQL_SCREENSHOT, if set.
-func saveScreenshot(t *testing.T, png []byte) {
-	t.Helper()
-	if p := os.Getenv("BOXOFFICE_GRAPHIQL_SCREENSHOT"); p != "" && len(png) > 0 {
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Error(err)
-		}
-		t.Logf("screenshot: %s", p)
-	}
-}
-
-// command is an action that sends one protocol command.
-func command[P, R any](cmd cdp.Command[P, R], params P) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, cmd, params)
-		return err
-	})
-}
-
-// store makes an action that keeps the value of a in *dst.
-func store[T any](a chromedp.Action[T], dst *T) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		v, err := a(ctx, t)
-		*dst = v
-		return err
-	})
-}
-
 // answerPaused answers a request that the Fetch domain paused: from file
 // when ok; a loopback request goes on; anything else fails.
 func answerPaused(ctx context.Context, ev *fetch.EventRequestPaused, file string, ok bool) {
 	if !ok {
-		if isLoopbackURL(ev.Request.URL) {
+		if browsertest.IsLoopbackURL(ev.Request.URL) {
 			_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID})
 			return
 		}
@@ -337,26 +252,4 @@ func answerPaused(ctx context.Context, ev *fetch.EventRequestPaused, file string
 		},
 		Body: body,
 	})
-}
-
-// isLoopbackURL reports whether u stays on this machine: an http(s) or
-// ws(s) URL to a loopback address or localhost, or a data:, blob: or
-// about: URL, which the browser resolves itself.
-func isLoopbackURL(u string) bool {
-	p, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	switch p.Scheme {
-	case "data", "blob", "about":
-		return true
-	case "http", "https", "ws", "wss":
-		host := p.Hostname()
-		if host == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback()
-	}
-	return false
 }

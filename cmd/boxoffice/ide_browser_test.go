@@ -3,20 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/boxoffice/boxoffice/internal/browsertest"
 )
 
 // TestIDEInBrowser loads the GraphiQL IDE of the real `boxoffice serve`
@@ -28,53 +26,16 @@ import (
 // tests of package web do). BOXOFFICE_GRAPHIQL_SCREENSHOT names a PNG file
 // to save the rendered IDE to.
 func TestIDEInBrowser(t *testing.T) {
-	skipOrFail := func(msg string) {
-		t.Helper()
-		if os.Getenv("BOXOFFICE_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s (BOXOFFICE_REQUIRE_BROWSER=1)", msg)
-		}
-		t.Skipf("%s; set BOXOFFICE_REQUIRE_BROWSER=1 to make this a failure", msg)
-	}
-	chromium := ""
-	for _, name := range []string{"chromium", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chromium = p
-			break
-		}
-	}
-	if chromium == "" {
-		skipOrFail("Chromium not installed (run .ci/install-browser-deps)")
-	}
+	chromium := browsertest.Chromium(t)
 	if _, err := os.Stat("../../web/graphiql/dist/graphiql.js"); err != nil {
-		skipOrFail("GraphiQL bundle not built, so not embedded in the binary (run `make assets`)")
+		browsertest.SkipOrFail(t, "GraphiQL bundle not built, so not embedded in the binary (run `make assets`)")
 	}
 
 	s := startServer(t, workdir(t))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Nothing can reach beyond this machine; the listener still sees the try.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser
-		t.Fatalf("start Chromium (%s): %v", chromium, err)
-	}
+	bctx := browsertest.Start(t, ctx, chromium)
 
 	var (
 		mu                      sync.Mutex
@@ -86,21 +47,13 @@ func TestIDEInBrowser(t *testing.T) {
 		defer mu.Unlock()
 		switch ev := ev.(type) {
 		case *network.EventRequestWillBeSent:
-			u, err := url.Parse(ev.Request.URL)
-			switch {
-			case err == nil && (u.Scheme == "data" || u.Scheme == "blob" || u.Scheme == "about"):
-			case err == nil && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback()):
-				requested[u.Path] = true
-			default:
+			if !browsertest.IsLoopbackURL(ev.Request.URL) {
 				offLoopback = append(offLoopback, ev.Request.URL)
+			} else if u, err := url.Parse(ev.Request.URL); err == nil {
+				requested[u.Path] = true
 			}
 		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			msg := d.Text
-			if d.Exception != nil {
-				msg += " " + d.Exception.Description
-			}
-			exceptions = append(exceptions, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber+1))
+			exceptions = append(exceptions, browsertest.Exception(ev))
 		}
 	}); err != nil {
 		t.Fatal(err)
@@ -117,24 +70,24 @@ func TestIDEInBrowser(t *testing.T) {
 		screenshot                                []byte
 	)
 	err := chromedp.Do(bctx,
-		ideCall(network.Enable, network.EnableParams{}),
+		browsertest.Command(network.Enable, network.EnableParams{}),
 		chromedp.Navigate(s.url+"/graphql"),
 		// The query editor (CodeMirror) renders.
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container .graphiql-query-editor .CodeMirror`)),
 		// The documentation explorer shows the real schema's root types...
 		chromedp.Click(chromedp.CSS(`button[aria-label="Show Documentation Explorer"]`)),
 		chromedp.WaitVisible(fmt.Sprintf(typeLink, "Mutation")),
-		ideStore(chromedp.Text(docs), &rootText),
+		browsertest.Store(chromedp.Text(docs), &rootText),
 		// ...the Query fields...
 		chromedp.Click(fmt.Sprintf(typeLink, "Query")),
 		chromedp.WaitVisible(fmt.Sprintf(field, "events")),
 		chromedp.WaitVisible(fmt.Sprintf(field, "upcomingEvents")),
-		ideStore(chromedp.Text(docs), &queryText),
+		browsertest.Store(chromedp.Text(docs), &queryText),
 		// ...and the Mutation fields.
 		chromedp.Click(back),
 		chromedp.Click(fmt.Sprintf(typeLink, "Mutation")),
 		chromedp.WaitVisible(fmt.Sprintf(field, "createBooking")),
-		ideStore(chromedp.Text(docs), &mutationText),
+		browsertest.Store(chromedp.Text(docs), &mutationText),
 		// A query typed into the editor runs against the demo data.
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('{ events { total } }')`),
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
@@ -142,8 +95,8 @@ func TestIDEInBrowser(t *testing.T) {
   const cm = document.querySelector('.graphiql-response .CodeMirror');
   return !!cm && cm.CodeMirror.getValue().includes('"total": 12');
 })()`),
-		ideStore(chromedp.Evaluate[string](`document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()`), &result),
-		ideStore(chromedp.CaptureScreenshot(), &screenshot),
+		browsertest.Store(chromedp.Evaluate[string](`document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()`), &result),
+		browsertest.Store(chromedp.CaptureScreenshot(), &screenshot),
 	)
 
 	mu.Lock()
@@ -152,16 +105,7 @@ func TestIDEInBrowser(t *testing.T) {
 		screenshot, _ = chromedp.Run(bctx, chromedp.CaptureScreenshot())
 	}
 	if len(screenshot) > 0 {
-		paths := []string{filepath.Join(t.TempDir(), "ide.png")}
-		if p := os.Getenv("BOXOFFICE_GRAPHIQL_SCREENSHOT"); p != "" {
-			paths = append(paths, p)
-		}
-		for _, p := range paths {
-			if werr := os.WriteFile(p, screenshot, 0o644); werr != nil {
-				t.Error(werr)
-			}
-		}
-		t.Logf("screenshot: %s", strings.Join(paths, ", "))
+		browsertest.SaveScreenshot(t, screenshot)
 	}
 	if err != nil {
 		t.Fatalf("GraphiQL in Chromium: %v\nexceptions: %q\nrequests beyond loopback: %q\nserver log:\n%s",
@@ -186,21 +130,4 @@ func TestIDEInBrowser(t *testing.T) {
 	if !requested["/graphql/assets/graphiql.js"] || !requested["/graphql/assets/graphiql.css"] {
 		t.Errorf("embedded GraphiQL assets not loaded; requested %v", requested)
 	}
-}
-
-// ideCall is an action that sends one protocol command.
-func ideCall[P, R any](cmd cdp.Command[P, R], params P) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := cdp.Call(ctx, t, cmd, params)
-		return err
-	})
-}
-
-// ideStore makes an action that keeps the value of a in *dst.
-func ideStore[T any](a chromedp.Action[T], dst *T) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		v, err := a(ctx, t)
-		*dst = v
-		return err
-	})
 }
