@@ -279,8 +279,7 @@ func (panicky) FindUserByID(context.Context, string) (*boxoffice.User, error) {
 }
 
 func TestPanicsAreInternal(t *testing.T) {
-	var s *testServer
-	s = newTestServer(t, func(c *graph.Config) { c.Users = panicky{c.Users.(*service.Service)} })
+	s := newTestServer(t, func(c *graph.Config) { c.Users = panicky{c.Users.(*service.Service)} })
 	e := s.fails(t, `{ user(id: "`+boxoffice.NewID()+`") { id } }`, nil, "INTERNAL", "")
 	if strings.Contains(e.Message, "boom") || !strings.HasPrefix(e.Message, "internal error (request id ") {
 		t.Fatalf("message: %q", e.Message)

@@ -136,4 +136,3 @@ func (o Options) withDefaults() (Options, error) {
 }
 
 func (o Options) books() bool { return o.Scenario != Read }
-func (o Options) reads() bool { return o.Scenario == Read || o.Scenario == Mixed }

@@ -149,11 +149,11 @@ func newGraphiQLHandler(endpoint string, logger *slog.Logger, dist fs.FS) *graph
 		h.csp = cspEmbedded
 	} else {
 		for _, f := range cdnScripts {
-			data.Scripts = append(data.Scripts, pageRef{URL: f.URL, Integrity: f.Integrity})
+			data.Scripts = append(data.Scripts, pageRef(f))
 		}
 		data.Scripts = append(data.Scripts, pageRef{URL: h.assetURL("cdn-boot.js")})
 		for _, f := range cdnStyles {
-			data.Styles = append(data.Styles, pageRef{URL: f.URL, Integrity: f.Integrity})
+			data.Styles = append(data.Styles, pageRef(f))
 		}
 		h.csp = cspCDN
 	}
