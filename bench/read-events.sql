@@ -3,4 +3,4 @@
 -- boxoffice sends together in one round trip. Run with pgbench -M prepared
 -- (pgx prepares its statements too).
 SELECT count(*) FROM events;
-SELECT id, title, description, date, location, total_tickets, available_tickets, price_cents, version, created_at, updated_at FROM events ORDER BY date ASC, created_at DESC, id DESC LIMIT 10 OFFSET 0;
+SELECT id, title, description, date, location, total_tickets, available_tickets, price_cents, version, organizer_id, created_at, updated_at FROM events ORDER BY date ASC, created_at DESC, id DESC LIMIT 10 OFFSET 0;

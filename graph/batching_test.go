@@ -57,6 +57,17 @@ func TestStatementsDoNotGrowWithThePage(t *testing.T) {
 			}
 		})
 	}
+
+	// A page's own users and events are read with it, in the same
+	// statement: they add nothing to the cost of the page alone.
+	alone := `query($limit: Int) { bookings(pagination: {limit: $limit}) { total items { id } } }`
+	withUserAndEvent := `query($limit: Int) { bookings(pagination: {limit: $limit}) { total items {
+		id user { username email } event { title date } } } }`
+	for _, limit := range []int{2, 6} {
+		if n, want := cost(withUserAndEvent, limit), cost(alone, limit); n != want {
+			t.Errorf("a page of %d bookings with user and event: %d statements, want %d as for the page alone", limit, n, want)
+		}
+	}
 }
 
 // Concurrent bookings over HTTP sell exactly the tickets there are. Each

@@ -13,11 +13,24 @@ import (
 
 const bookingColumns = "id, user_id, event_id, number_of_tickets, status, created_at, updated_at, cancelled_at"
 
+func bookingTargets(b *boxoffice.Booking) []any {
+	return []any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status, &b.CreatedAt, &b.UpdatedAt, &b.CancelledAt}
+}
+
 func scanBooking(row pgx.CollectableRow) (*boxoffice.Booking, error) {
 	var b boxoffice.Booking
-	err := row.Scan(&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status,
-		&b.CreatedAt, &b.UpdatedAt, &b.CancelledAt)
-	return &b, err
+	return &b, row.Scan(bookingTargets(&b)...)
+}
+
+// withUserAndEvent wraps a page of bookings (%s, its bookingColumns) to read
+// each booking's user and event along: ten rows joined by primary key.
+var withUserAndEvent = "SELECT " + qualify("b", bookingColumns) + ", " + qualify("u", userColumns) + ", " + qualify("e", eventColumns) +
+	" FROM (%s) b JOIN users u ON u.id = b.user_id JOIN events e ON e.id = b.event_id ORDER BY b.created_at DESC, b.id DESC"
+
+func scanBookingWithUserAndEvent(row pgx.CollectableRow) (*boxoffice.Booking, error) {
+	b := &boxoffice.Booking{User: &boxoffice.User{}, Event: &boxoffice.Event{}}
+	targets := append(append(bookingTargets(b), userTargets(b.User)...), eventTargets(b.Event)...)
+	return b, row.Scan(targets...)
 }
 
 // BookBatch decides and writes reqs in one READ COMMITTED transaction of two
@@ -216,7 +229,10 @@ func (db *DB) FindBookings(ctx context.Context, f boxoffice.BookingFilter) ([]*b
 	if f.CreatedBefore != nil {
 		w.add("created_at < $%d", *f.CreatedBefore)
 	}
-	return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, scanBooking)
+	if f.WithUserAndEvent {
+		return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, withUserAndEvent, scanBookingWithUserAndEvent)
+	}
+	return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, "", scanBooking)
 }
 
 // FindBookingsByUserIDs returns, for each user id, up to perUser of the

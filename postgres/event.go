@@ -12,11 +12,14 @@ import (
 
 const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, organizer_id, created_at, updated_at"
 
+func eventTargets(e *boxoffice.Event) []any {
+	return []any{&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
+		&e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
+}
+
 func scanEvent(row pgx.CollectableRow) (*boxoffice.Event, error) {
 	var e boxoffice.Event
-	err := row.Scan(&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
-		&e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt)
-	return &e, err
+	return &e, row.Scan(eventTargets(&e)...)
 }
 
 // FindEventByID returns ENOTFOUND if there is no such event.
@@ -35,7 +38,7 @@ func (db *DB) FindEventByID(ctx context.Context, id string) (*boxoffice.Event, e
 // FindEvents returns a page of events, soonest first, then newest first, and
 // how many there are. EINVALID for a bad page.
 func (db *DB) FindEvents(ctx context.Context, f boxoffice.EventFilter) ([]*boxoffice.Event, int, error) {
-	return findPage(ctx, db, "events", eventColumns, where{}, "date ASC, created_at DESC, id DESC", f.Page, scanEvent)
+	return findPage(ctx, db, "events", eventColumns, where{}, "date ASC, created_at DESC, id DESC", f.Page, "", scanEvent)
 }
 
 // FindEventsByIDs returns the events with these ids that exist, in no

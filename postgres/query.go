@@ -76,7 +76,9 @@ func containsPattern(s string) string {
 
 // findPage returns one page of table's rows matching w in the given order,
 // and the number of all rows matching w: two statements, one round trip.
-func findPage[T any](ctx context.Context, db *DB, table, cols string, w where, order string, page boxoffice.Page, scan pgx.RowToFunc[T]) ([]T, int, error) {
+// A non-empty wrap is a statement around the page's SELECT (at its %s),
+// whose rows scan reads.
+func findPage[T any](ctx context.Context, db *DB, table, cols string, w where, order string, page boxoffice.Page, wrap string, scan pgx.RowToFunc[T]) ([]T, int, error) {
 	if err := page.Validate(); err != nil {
 		return nil, 0, err
 	}
@@ -90,6 +92,9 @@ func findPage[T any](ctx context.Context, db *DB, table, cols string, w where, o
 	})
 	n := len(w.args)
 	list := fmt.Sprintf("SELECT %s FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d", cols, table, w.String(), order, n+1, n+2)
+	if wrap != "" {
+		list = fmt.Sprintf(wrap, list)
+	}
 	b.Queue(list, append(slices.Clip(w.args), page.Limit, page.Offset())...).Query(func(rows pgx.Rows) (err error) {
 		items, err = pgx.CollectRows(rows, scan)
 		return err
@@ -111,4 +116,9 @@ func validIDs(ids []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// qualify prefixes each column of a comma-separated list with alias.
+func qualify(alias, cols string) string {
+	return alias + "." + strings.ReplaceAll(cols, ", ", ", "+alias+".")
 }

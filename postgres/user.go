@@ -12,10 +12,13 @@ import (
 
 const userColumns = "id, username, email, role, password_hash, token_version, created_at, updated_at"
 
+func userTargets(u *boxoffice.User) []any {
+	return []any{&u.ID, &u.Username, &u.Email, &u.Role, &u.PasswordHash, &u.TokenVersion, &u.CreatedAt, &u.UpdatedAt}
+}
+
 func scanUser(row pgx.CollectableRow) (*boxoffice.User, error) {
 	var u boxoffice.User
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.PasswordHash, &u.TokenVersion, &u.CreatedAt, &u.UpdatedAt)
-	return &u, err
+	return &u, row.Scan(userTargets(&u)...)
 }
 
 // FindUserByID returns ENOTFOUND if there is no such user.
@@ -54,7 +57,7 @@ func (db *DB) FindUsers(ctx context.Context, f boxoffice.UserFilter) ([]*boxoffi
 	if f.Username != "" {
 		w.add("username ILIKE $%d", containsPattern(f.Username))
 	}
-	return findPage(ctx, db, "users", userColumns, w, "created_at DESC, id DESC", f.Page, scanUser)
+	return findPage(ctx, db, "users", userColumns, w, "created_at DESC, id DESC", f.Page, "", scanUser)
 }
 
 // FindUsersByIDs returns the users with these ids that exist, in no

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -13,6 +14,11 @@ const bookingColumns = "id, user_id, event_id, number_of_tickets, status, create
 // bookingOrder is the order of every bookings list: newest first.
 const bookingOrder = " ORDER BY created_at DESC, id DESC"
 
+func bookingTargets(b *boxoffice.Booking) []any {
+	return []any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status,
+		timeColumn{&b.CreatedAt}, timeColumn{&b.UpdatedAt}, nullTimeColumn{&b.CancelledAt}}
+}
+
 func scanBooking(s scanner) (*boxoffice.Booking, error) {
 	return scanBookingAnd(s)
 }
@@ -20,12 +26,25 @@ func scanBooking(s scanner) (*boxoffice.Booking, error) {
 // scanBookingAnd scans the bookingColumns, then extra.
 func scanBookingAnd(s scanner, extra ...any) (*boxoffice.Booking, error) {
 	var b boxoffice.Booking
-	err := s.Scan(append([]any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status,
-		timeColumn{&b.CreatedAt}, timeColumn{&b.UpdatedAt}, nullTimeColumn{&b.CancelledAt}}, extra...)...)
-	if err != nil {
+	if err := s.Scan(append(bookingTargets(&b), extra...)...); err != nil {
 		return nil, err
 	}
 	return &b, nil
+}
+
+// withUserAndEvent wraps a page of bookings (%s, its bookingColumns) to read
+// each booking's user and event along: a page's rows joined by primary key.
+var withUserAndEvent = "SELECT " + qualify("b", bookingColumns) + ", " + qualify("u", userColumns) + ", " + qualify("e", eventColumns) +
+	" FROM (%s) b JOIN users u ON u.id = b.user_id JOIN events e ON e.id = b.event_id ORDER BY b.created_at DESC, b.id DESC"
+
+func scanBookingWithUserAndEvent(s scanner) (*boxoffice.Booking, error) {
+	u, e := &boxoffice.User{}, &boxoffice.Event{}
+	b, err := scanBookingAnd(s, append(userTargets(u), eventTargets(e)...)...)
+	if err != nil {
+		return nil, err
+	}
+	b.User, b.Event = u, e
+	return b, nil
 }
 
 // BookBatch decides and writes a batch of booking requests in one write
@@ -200,10 +219,12 @@ func (db *DB) FindBookings(ctx context.Context, filter boxoffice.BookingFilter) 
 		if total <= filter.Page.Offset() {
 			return nil
 		}
+		list, scan := "SELECT "+bookingColumns+" FROM bookings"+w.String()+bookingOrder+" LIMIT ? OFFSET ?", scanBooking
+		if filter.WithUserAndEvent {
+			list, scan = fmt.Sprintf(withUserAndEvent, list), scanBookingWithUserAndEvent
+		}
 		var err error
-		bookings, err = queryAll(ctx, c, scanBooking,
-			"SELECT "+bookingColumns+" FROM bookings"+w.String()+bookingOrder+" LIMIT ? OFFSET ?",
-			append(w.args, filter.Page.Limit, filter.Page.Offset())...)
+		bookings, err = queryAll(ctx, c, scan, list, append(w.args, filter.Page.Limit, filter.Page.Offset())...)
 		return err
 	})
 	if err != nil {

@@ -12,12 +12,15 @@ const eventColumns = "id, title, description, date, location, total_tickets, ava
 // eventOrder is the order of the events list: soonest first, then newest.
 const eventOrder = " ORDER BY date ASC, created_at DESC, id DESC"
 
+func eventTargets(e *boxoffice.Event) []any {
+	return []any{&e.ID, &e.Title, &e.Description, timeColumn{&e.Date}, &e.Location,
+		&e.TotalTickets, &e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID,
+		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt}}
+}
+
 func scanEvent(s scanner) (*boxoffice.Event, error) {
 	var e boxoffice.Event
-	err := s.Scan(&e.ID, &e.Title, &e.Description, timeColumn{&e.Date}, &e.Location,
-		&e.TotalTickets, &e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID,
-		timeColumn{&e.CreatedAt}, timeColumn{&e.UpdatedAt})
-	if err != nil {
+	if err := s.Scan(eventTargets(&e)...); err != nil {
 		return nil, err
 	}
 	return &e, nil

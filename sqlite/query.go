@@ -73,3 +73,8 @@ func canonicalIDs(ids []string) []string {
 	}
 	return out
 }
+
+// qualify prefixes each column of a comma-separated list with alias.
+func qualify(alias, cols string) string {
+	return alias + "." + strings.ReplaceAll(cols, ", ", ", "+alias+".")
+}

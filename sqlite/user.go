@@ -9,11 +9,14 @@ import (
 
 const userColumns = "id, username, email, role, password_hash, token_version, created_at, updated_at"
 
+func userTargets(u *boxoffice.User) []any {
+	return []any{&u.ID, &u.Username, &u.Email, &u.Role, &u.PasswordHash, &u.TokenVersion,
+		timeColumn{&u.CreatedAt}, timeColumn{&u.UpdatedAt}}
+}
+
 func scanUser(s scanner) (*boxoffice.User, error) {
 	var u boxoffice.User
-	err := s.Scan(&u.ID, &u.Username, &u.Email, &u.Role, &u.PasswordHash, &u.TokenVersion,
-		timeColumn{&u.CreatedAt}, timeColumn{&u.UpdatedAt})
-	if err != nil {
+	if err := s.Scan(userTargets(&u)...); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -265,28 +267,41 @@ func testBookings(t *testing.T, open Opener) {
 			{"unknown user", boxoffice.BookingFilter{UserID: boxoffice.NewID()}, nil},
 		}
 		for _, c := range cases {
-			c.filter.Page = boxoffice.Page{Page: 1, Limit: 10}
-			got, total, err := s.FindBookings(ctx, c.filter)
-			if err != nil {
-				t.Errorf("%s: FindBookings: %v", c.name, err)
-				continue
+			for _, with := range []bool{false, true} {
+				name := fmt.Sprintf("%s (WithUserAndEvent %v)", c.name, with)
+				c.filter.Page = boxoffice.Page{Page: 1, Limit: 10}
+				c.filter.WithUserAndEvent = with
+				got, total, err := s.FindBookings(ctx, c.filter)
+				if err != nil {
+					t.Errorf("%s: FindBookings: %v", name, err)
+					continue
+				}
+				if total != len(c.want) {
+					t.Errorf("%s: total %d, want %d", name, total, len(c.want))
+				}
+				wantIDs(t, name, bookingIDs(got), c.want)
+				wantUserAndEvent(t, s, name, got, with)
 			}
-			if total != len(c.want) {
-				t.Errorf("%s: total %d, want %d", c.name, total, len(c.want))
-			}
-			wantIDs(t, c.name, bookingIDs(got), c.want)
 		}
 
-		got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 2, Limit: 4}})
-		if err != nil || total != 6 {
-			t.Fatalf("FindBookings page 2: total %d, err %v; want 6", total, err)
+		for _, with := range []bool{false, true} {
+			got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 2, Limit: 4}, WithUserAndEvent: with})
+			if err != nil || total != 6 {
+				t.Fatalf("FindBookings page 2: total %d, err %v; want 6", total, err)
+			}
+			wantIDs(t, "page 2 of 4", bookingIDs(got), ids(1, 0))
+			wantUserAndEvent(t, s, "page 2 of 4", got, with)
+			got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{EventID: e1.ID, Page: boxoffice.Page{Page: 2, Limit: 2}, WithUserAndEvent: with})
+			if err != nil || total != 4 {
+				t.Fatalf("FindBookings event page 2: total %d, err %v; want 4", total, err)
+			}
+			wantIDs(t, "event's page 2 of 2", bookingIDs(got), ids(2, 0))
+			wantUserAndEvent(t, s, "event's page 2 of 2", got, with)
 		}
-		wantIDs(t, "page 2 of 4", bookingIDs(got), ids(1, 0))
-		got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{EventID: e1.ID, Page: boxoffice.Page{Page: 2, Limit: 2}})
-		if err != nil || total != 4 {
-			t.Fatalf("FindBookings event page 2: total %d, err %v; want 4", total, err)
+		got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}, WithUserAndEvent: true})
+		if err != nil || total != 6 || got == nil || len(got) != 0 {
+			t.Errorf("page past the end, WithUserAndEvent: %v, total %d, err %v; want an empty list, 6", got, total, err)
 		}
-		wantIDs(t, "event's page 2 of 2", bookingIDs(got), ids(2, 0))
 		got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}})
 		if err != nil || total != 6 || got == nil || len(got) != 0 {
 			t.Errorf("page past the end: %v, total %d, err %v; want an empty list, 6", got, total, err)
@@ -372,5 +387,34 @@ func testBookings(t *testing.T, open Opener) {
 func waitPast(t time.Time) {
 	for !boxoffice.Now().After(t.Add(time.Microsecond)) {
 		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// wantUserAndEvent checks that bookings read WithUserAndEvent carry their
+// user and event exactly as FindUserByID and FindEventByID read them, and
+// that other bookings carry neither.
+func wantUserAndEvent(t *testing.T, s boxoffice.Store, name string, bookings []*boxoffice.Booking, with bool) {
+	t.Helper()
+	for _, b := range bookings {
+		if !with {
+			if b.User != nil || b.Event != nil {
+				t.Errorf("%s: booking %s has User %v, Event %v; want neither", name, b.ID, b.User, b.Event)
+			}
+			continue
+		}
+		u, err := s.FindUserByID(t.Context(), b.UserID)
+		if err != nil {
+			t.Fatalf("FindUserByID: %v", err)
+		}
+		e, err := s.FindEventByID(t.Context(), b.EventID)
+		if err != nil {
+			t.Fatalf("FindEventByID: %v", err)
+		}
+		if b.User == nil || !reflect.DeepEqual(*b.User, *u) {
+			t.Errorf("%s: booking %s has User %+v; want %+v", name, b.ID, b.User, u)
+		}
+		if b.Event == nil || !reflect.DeepEqual(*b.Event, *e) {
+			t.Errorf("%s: booking %s has Event %+v; want %+v", name, b.ID, b.Event, e)
+		}
 	}
 }
