@@ -110,3 +110,16 @@ type TicketsWatcher interface {
 	// the caller must tolerate (the sold-out memory also expires).
 	WatchTicketsReturned(ctx context.Context, fn func(eventID string))
 }
+
+// UsersWatcher is implemented by stores that several servers can share
+// (PostgreSQL). A server may remember, per user, what checking a token
+// needs (token version, role); when either changes through another server,
+// the watch tells it at once.
+type UsersWatcher interface {
+	// WatchUsersChanged calls changed with the id of every user whose token
+	// version or role changes, through any server, until ctx ends. It calls
+	// listening(true) once it listens and listening(false) when it stops:
+	// in between it hears every change; outside, it may miss some. It
+	// reconnects by itself.
+	WatchUsersChanged(ctx context.Context, changed func(userID string), listening func(bool))
+}

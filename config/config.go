@@ -57,6 +57,7 @@ type Config struct {
 	PprofAddr         string        // PPROF_ADDR: serve Go's profiler there (loopback only)
 	BookingLanes      int           // BOOKING_LANES: booking transactions in flight at once
 	SoldOutTTL        time.Duration // SOLD_OUT_TTL: how long an event seen sold out is refused from memory
+	AuthCacheTTL      time.Duration // AUTH_CACHE_TTL: how long a user's token version and role are trusted from memory; 0: never
 }
 
 // MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
@@ -106,6 +107,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		PprofAddr:         e.str("PPROF_ADDR", ""),
 		BookingLanes:      e.integer("BOOKING_LANES", 2, 1, 64),
 		SoldOutTTL:        e.duration("SOLD_OUT_TTL", time.Second),
+		AuthCacheTTL:      e.durationOrZero("AUTH_CACHE_TTL", time.Minute),
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		e.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles expose the process")

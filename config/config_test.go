@@ -72,6 +72,7 @@ func TestParseBadValueNamesVariable(t *testing.T) {
 		"HTTP_REQUEST_TIMEOUT": "-1s", "DATABASE_URL": "mysql://x", "GRAPHQL_INTROSPECTION": "2",
 		"JWT_SECRET": "too-short", "REDIS_URL": "localhost:6379", "TOKEN_TTL": "forever",
 		"RATE_LIMIT_SIGNIN_PER_MINUTE": "-1", "BOOKING_LANES": "0", "PPROF_ADDR": "0.0.0.0:6060",
+		"AUTH_CACHE_TTL": "-1s", "SOLD_OUT_TTL": "0",
 	} {
 		vars := map[string]string{key: val}
 		if key == "DB_PORT" || key == "DB_SSL_ENABLED" {
@@ -112,5 +113,14 @@ func TestParseAccountsSettings(t *testing.T) {
 	}
 	if c.MutationsPerMin != 120 || c.SignInAttemptsMin != 5 {
 		t.Fatalf("rate limit defaults: %d %d", c.MutationsPerMin, c.SignInAttemptsMin)
+	}
+	if c.AuthCacheTTL != time.Minute {
+		t.Fatalf("AUTH_CACHE_TTL default: %v, want 1m", c.AuthCacheTTL)
+	}
+	for raw, want := range map[string]time.Duration{"0": 0, "30s": 30 * time.Second} {
+		c, err := Parse(lookupFrom(map[string]string{"AUTH_CACHE_TTL": raw}))
+		if err != nil || c.AuthCacheTTL != want {
+			t.Errorf("AUTH_CACHE_TTL=%s: %v, %v; want %v", raw, c.AuthCacheTTL, err, want)
+		}
 	}
 }

@@ -57,13 +57,26 @@ func (e *env) boolean(key string, def bool) bool {
 }
 
 func (e *env) duration(key string, def time.Duration) time.Duration {
+	return e.durationFrom(key, def, 1)
+}
+
+// durationOrZero is duration where 0 is allowed: it turns something off.
+func (e *env) durationOrZero(key string, def time.Duration) time.Duration {
+	return e.durationFrom(key, def, 0)
+}
+
+func (e *env) durationFrom(key string, def, min time.Duration) time.Duration {
 	raw := e.str(key, "")
 	if raw == "" {
 		return def
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(raw))
-	if err != nil || d <= 0 {
-		e.fail(key, "must be a positive duration such as 10s or 500ms, got %q", raw)
+	if err != nil || d < min {
+		what := "a positive duration such as 10s or 500ms"
+		if min == 0 {
+			what = "0 or a positive duration such as 1m or 30s"
+		}
+		e.fail(key, "must be %s, got %q", what, raw)
 		return def
 	}
 	return d

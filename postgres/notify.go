@@ -19,13 +19,36 @@ func queueTicketsReturned(b *pgx.Batch, eventID string) {
 	b.Queue("SELECT pg_notify($1, $2)", ticketsChannel, eventID)
 }
 
+// usersChannel carries the id of every user whose token version or role
+// changes, as ticketsChannel does for events.
+const usersChannel = "boxoffice_users_changed"
+
+// queueUserChanged adds the notification to a transaction's batch, as
+// queueTicketsReturned does.
+func queueUserChanged(b *pgx.Batch, userID string) {
+	b.Queue("SELECT pg_notify($1, $2)", usersChannel, userID)
+}
+
 // WatchTicketsReturned calls fn with the id of every event that gets
 // tickets back through any server on this database, until ctx ends. It
 // listens on a connection taken out of the pool, and after a failure
 // listens again a second later.
 func (db *DB) WatchTicketsReturned(ctx context.Context, fn func(eventID string)) {
+	db.watch(ctx, ticketsChannel, fn, func(bool) {})
+}
+
+// WatchUsersChanged calls changed with the id of every user whose token
+// version or role changes through any server on this database, until ctx
+// ends; listening(true) once it listens, listening(false) when it stops.
+func (db *DB) WatchUsersChanged(ctx context.Context, changed func(userID string), listening func(bool)) {
+	db.watch(ctx, usersChannel, changed, listening)
+}
+
+// watch listens on channel until ctx ends, and after a failure listens
+// again a second later.
+func (db *DB) watch(ctx context.Context, channel string, fn func(payload string), listening func(bool)) {
 	for ctx.Err() == nil {
-		_ = db.listen(ctx, fn) // the error only says to listen again
+		_ = db.listen(ctx, channel, fn, listening) // the error only says to listen again
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -33,16 +56,18 @@ func (db *DB) WatchTicketsReturned(ctx context.Context, fn func(eventID string))
 	}
 }
 
-func (db *DB) listen(ctx context.Context, fn func(eventID string)) error {
+func (db *DB) listen(ctx context.Context, channel string, fn func(payload string), listening func(bool)) error {
 	pooled, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	conn := pooled.Hijack() // ours for as long as we listen: the pool opens another
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+ticketsChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
+	listening(true)
+	defer listening(false)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/service"
 )
 
 // TestWatchTicketsReturned: a cancellation and a larger capacity, made
@@ -83,4 +86,130 @@ func waitListening(t *testing.T, db *DB) {
 		}
 	}
 	t.Fatal("the watcher never listened")
+}
+
+// TestWatchUsersChanged: a revocation and a new role, made through another
+// store on the same database (another server), reach the watcher, which
+// says when it listens and when it stops; a new password alone and an
+// update that fails send nothing.
+func TestWatchUsersChanged(t *testing.T) {
+	dbURL := newDatabase(t)
+	writer := openDB(t, dbURL, testSchema)
+	migrate(t, writer)
+	watcher := openDB(t, dbURL, testSchema)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	heard := make(chan string, 16)
+	states := make(chan bool, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		watcher.WatchUsersChanged(ctx, func(id string) { heard <- id }, func(on bool) { states <- on })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	state := func(want bool) {
+		t.Helper()
+		select {
+		case on := <-states:
+			if on != want {
+				t.Fatalf("listening(%v), want listening(%v)", on, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no listening(%v) in 10 s", want)
+		}
+	}
+	state(true)
+
+	u := mustCreateUser(t, writer, "ola")
+	expect := func(what string, upd boxoffice.UserUpdate) {
+		t.Helper()
+		if _, err := writer.UpdateUser(t.Context(), u.ID, upd); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		select {
+		case id := <-heard:
+			if id != u.ID {
+				t.Fatalf("%s: heard %s, want %s", what, id, u.ID)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: nothing heard in 10 s", what)
+		}
+	}
+	expect("sign out", boxoffice.UserUpdate{BumpTokenVersion: true})
+	organizer := boxoffice.RoleOrganizer
+	expect("new role", boxoffice.UserUpdate{Role: &organizer})
+
+	hash := "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+	if _, err := writer.UpdateUser(t.Context(), u.ID, boxoffice.UserUpdate{PasswordHash: &hash}); err != nil {
+		t.Fatal(err)
+	}
+	king := boxoffice.Role("KING")
+	if _, err := writer.UpdateUser(t.Context(), u.ID, boxoffice.UserUpdate{Role: &king, BumpTokenVersion: true}); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
+		t.Fatalf("unknown role: %v, want EINVALID", err)
+	}
+	select {
+	case id := <-heard:
+		t.Fatalf("heard %s from a password alone or a failed update", id)
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	cancel()
+	state(false)
+}
+
+// TestSignOutReachesEveryServer: two services on one database, as two
+// servers; a token checked (and remembered) by B is refused by B as soon as
+// its user signs out through A.
+func TestSignOutReachesEveryServer(t *testing.T) {
+	dbURL := newDatabase(t)
+	dbA := openDB(t, dbURL, testSchema)
+	migrate(t, dbA)
+	dbB := openDB(t, dbURL, testSchema)
+	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", 32)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := service.New(dbA, service.Options{Tokens: tokens})
+	b := service.New(dbB, service.Options{Tokens: tokens})
+	t.Cleanup(a.Close)
+	t.Cleanup(b.Close)
+
+	u := mustCreateUser(t, dbA, "pia")
+	p, err := a.IssueToken(t.Context(), u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// B remembers the caller once its watch listens: wait for a request
+	// that reads nothing.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		before := dbB.StatementCount()
+		if _, err := b.Authenticate(t.Context(), p.Token); err != nil {
+			t.Fatal(err)
+		}
+		if dbB.StatementCount() == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("B never remembered the caller: its watch never listened")
+		}
+	}
+
+	if err := a.SignOut(boxoffice.NewContextWithCaller(t.Context(), boxoffice.Caller{UserID: u.ID, Role: u.Role})); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		_, err := b.Authenticate(t.Context(), p.Token)
+		if boxoffice.ErrorCode(err) == boxoffice.EUNAUTHENTICATED {
+			t.Logf("B refused the token %v after the sign-out through A", time.Since(start))
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > 5*time.Second { // the cache's TTL is a minute
+			t.Fatal("B still accepts the token 5 s after the sign-out through A")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

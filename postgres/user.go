@@ -100,6 +100,8 @@ func (db *DB) CreateUser(ctx context.Context, u *boxoffice.User) error {
 // UpdateUser sets the fields of upd that are set, bumps the token version
 // if asked and sets updated_at, in one statement, and returns the user as
 // updated. ENOTFOUND if there is no such user; EINVALID for an unknown role.
+// A new role or token version is announced to every server
+// (WatchUsersChanged) when it commits.
 func (db *DB) UpdateUser(ctx context.Context, id string, upd boxoffice.UserUpdate) (*boxoffice.User, error) {
 	if !boxoffice.ValidID(id) {
 		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "user not found")
@@ -117,9 +119,18 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd boxoffice.UserUpdat
 	if upd.BumpTokenVersion {
 		set += ", token_version = token_version + 1"
 	}
-	rows, _ := db.pool.Query(ctx, "UPDATE users SET "+set+" WHERE id = $1 RETURNING "+userColumns, args...)
-	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
-	if err != nil {
+	var u *boxoffice.User
+	// One implicit transaction: the notification goes out only if the
+	// update commits.
+	b := &pgx.Batch{}
+	b.Queue("UPDATE users SET "+set+" WHERE id = $1 RETURNING "+userColumns, args...).Query(func(rows pgx.Rows) (err error) {
+		u, err = pgx.CollectExactlyOneRow(rows, scanUser)
+		return err
+	})
+	if upd.Role != nil || upd.BumpTokenVersion {
+		queueUserChanged(b, strings.ToLower(id))
+	}
+	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, dbError(err, "update", "user")
 	}
 	return u, nil

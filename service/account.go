@@ -68,7 +68,7 @@ func (s *Service) SignOut(ctx context.Context) error {
 	if c.Anonymous() {
 		return boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
 	}
-	_, err := s.store.UpdateUser(ctx, c.UserID, boxoffice.UserUpdate{BumpTokenVersion: true})
+	_, err := s.updateUser(ctx, c.UserID, boxoffice.UserUpdate{BumpTokenVersion: true})
 	return err
 }
 
@@ -98,7 +98,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*bo
 	if err != nil {
 		return nil, err
 	}
-	u, err = s.store.UpdateUser(ctx, u.ID, boxoffice.UserUpdate{PasswordHash: &hash, BumpTokenVersion: true})
+	u, err = s.updateUser(ctx, u.ID, boxoffice.UserUpdate{PasswordHash: &hash, BumpTokenVersion: true})
 	if err != nil {
 		return nil, err
 	}
@@ -125,16 +125,31 @@ func (s *Service) Authenticate(ctx context.Context, token string) (boxoffice.Cal
 	if err != nil {
 		return boxoffice.Caller{}, err
 	}
-	u, err := s.store.FindUserByID(ctx, claims.UserID)
-	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
-		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
-	} else if err != nil {
-		return boxoffice.Caller{}, err
+	now := s.now()
+	known, ok := s.callers.get(claims.UserID, now)
+	if !ok {
+		epoch := s.callers.begin()
+		u, err := s.store.FindUserByID(ctx, claims.UserID)
+		if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+			return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
+		} else if err != nil {
+			return boxoffice.Caller{}, err
+		}
+		known = cachedCaller{tokenVersion: u.TokenVersion, role: u.Role, at: now}
+		s.callers.put(u.ID, known, epoch)
 	}
-	if u.TokenVersion != claims.Version {
+	if known.tokenVersion != claims.Version {
 		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "token revoked: sign in again")
 	}
-	return boxoffice.Caller{UserID: u.ID, Role: u.Role}, nil
+	return boxoffice.Caller{UserID: claims.UserID, Role: known.role}, nil
+}
+
+// updateUser changes a user's row, then evicts what checking the user's
+// tokens remembered, so the change holds from the next request on.
+func (s *Service) updateUser(ctx context.Context, id string, upd boxoffice.UserUpdate) (*boxoffice.User, error) {
+	u, err := s.store.UpdateUser(ctx, id, upd)
+	s.callers.evict(strings.ToLower(id))
+	return u, err
 }
 
 // IssueToken signs a token for the user with this email: for operators

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
@@ -19,6 +20,7 @@ type Service struct {
 	store   boxoffice.Store
 	batcher *Batcher
 	soldOut *soldOutSet
+	callers *callerCache
 	tokens  *auth.Tokens
 	limiter boxoffice.RateLimiter
 	limits  Limits
@@ -26,7 +28,7 @@ type Service struct {
 	now     func() time.Time
 
 	closeLimiter func() // stops the limiter New made, if it made one
-	stopWatch    func() // stops watching for tickets returned through other servers
+	stopWatches  func() // stops watching for changes through other servers
 }
 
 var (
@@ -49,7 +51,16 @@ type Options struct {
 	// through any server where the store can watch (PostgreSQL); the TTL
 	// bounds what a missed notification costs.
 	SoldOutTTL time.Duration
+	// CallerCacheTTL is how long a user's token version and role, read to
+	// check a token, are trusted without reading them again (default 1m;
+	// negative: read them on every request). Changes evict them at once,
+	// through any server where the store can watch (PostgreSQL); the TTL
+	// bounds what a change made by hand in the database costs.
+	CallerCacheTTL time.Duration
 }
+
+// DefaultCallerCacheTTL is Options.CallerCacheTTL's default.
+const DefaultCallerCacheTTL = time.Minute
 
 // New returns a Service over store. Call Close to stop its batcher.
 func New(store boxoffice.Store, opts Options) *Service {
@@ -65,10 +76,18 @@ func New(store boxoffice.Store, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	callersTTL := opts.CallerCacheTTL
+	if callersTTL == 0 {
+		callersTTL = DefaultCallerCacheTTL
+	}
+	_, shared := store.(boxoffice.UsersWatcher)
 	s := &Service{
 		store:   store,
 		batcher: NewBatcher(store.BookBatch, opts.Batch),
 		soldOut: newSoldOutSet(opts.SoldOutTTL),
+		// Shared by servers, it waits for the watch to listen; alone, it
+		// hears every change already.
+		callers: newCallerCache(max(callersTTL, 0), !shared),
 		tokens:  opts.Tokens,
 		limiter: opts.Limiter,
 		limits:  limits,
@@ -79,26 +98,25 @@ func New(store boxoffice.Store, opts Options) *Service {
 				owned.Close()
 			}
 		},
-		stopWatch: func() {},
 	}
-	s.watchTicketsReturned(store)
+	s.stopWatches = s.watch(store)
 	return s
 }
 
-// watchTicketsReturned reopens events seen sold out here as soon as
-// tickets come back through any server, where the store can tell.
-func (s *Service) watchTicketsReturned(store boxoffice.Store) {
-	w, ok := store.(boxoffice.TicketsWatcher)
-	if !ok {
-		return // one process (SQLite): its own cancellations reopen at once
-	}
+// watch follows, where the store can tell, what changes through other
+// servers: tickets given back reopen events seen sold out here, and users'
+// changes evict what checking their tokens remembered. Alone (SQLite), a
+// server makes every change itself. It returns a function that stops it.
+func (s *Service) watch(store boxoffice.Store) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w.WatchTicketsReturned(ctx, s.soldOut.clear)
-	}()
-	s.stopWatch = func() { cancel(); <-done }
+	var wg sync.WaitGroup
+	if w, ok := store.(boxoffice.TicketsWatcher); ok {
+		wg.Go(func() { w.WatchTicketsReturned(ctx, s.soldOut.clear) })
+	}
+	if w, ok := store.(boxoffice.UsersWatcher); ok {
+		wg.Go(func() { w.WatchUsersChanged(ctx, s.callers.evict, s.callers.listening) })
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 // caller is the signed-in user making the request, or anonymous.
@@ -107,7 +125,7 @@ func caller(ctx context.Context) boxoffice.Caller { return boxoffice.CallerFromC
 // Close waits for the bookings in flight to be decided.
 func (s *Service) Close() {
 	s.batcher.Close()
-	s.stopWatch()
+	s.stopWatches()
 	s.closeLimiter()
 }
 

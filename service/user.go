@@ -72,7 +72,7 @@ func (s *Service) SetUserRole(ctx context.Context, id string, role boxoffice.Rol
 	if err := validRole(role); err != nil {
 		return nil, err
 	}
-	return s.store.UpdateUser(ctx, id, boxoffice.UserUpdate{Role: &role})
+	return s.updateUser(ctx, id, boxoffice.UserUpdate{Role: &role})
 }
 
 func validRole(r boxoffice.Role) error {

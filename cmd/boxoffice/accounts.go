@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -37,6 +38,8 @@ func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens)
 		Tokens:     tokens,
 		Batch:      service.BatchOptions{Lanes: cfg.BookingLanes},
 		SoldOutTTL: cfg.SoldOutTTL,
+		// 0 turns the cache off; for Options, 0 means the default.
+		CallerCacheTTL: cmp.Or(cfg.AuthCacheTTL, -1),
 		Limits: &service.Limits{
 			SignInPerAddr:    boxoffice.Limit{Events: 4 * cfg.SignInAttemptsMin, Per: time.Minute},
 			SignInPerEmail:   boxoffice.Limit{Events: cfg.SignInAttemptsMin, Per: time.Minute},

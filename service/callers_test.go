@@ -1,0 +1,117 @@
+package service_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/service"
+)
+
+func newTokens(t *testing.T) *auth.Tokens {
+	t.Helper()
+	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", 32)), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokens
+}
+
+// A signed-in request reads its user once a TTL, not once a request; yet
+// signing out, a new password and a new role hold from the next request.
+func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
+	ctx := t.Context()
+	store := newStore(t)
+	s := service.New(store, service.Options{Tokens: newTokens(t)})
+	t.Cleanup(s.Close)
+	u := mustUser(t, store, "ana")
+	admin := mustUser(t, store, "root")
+
+	authenticate := func(token string) (boxoffice.Caller, int64, error) {
+		before := store.StatementCount()
+		c, err := s.Authenticate(ctx, token)
+		return c, store.StatementCount() - before, err
+	}
+	issue := func(email string) string {
+		p, err := s.IssueToken(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Token
+	}
+
+	token := issue(u.Email)
+	if c, n, err := authenticate(token); err != nil || c.UserID != u.ID || c.Role != boxoffice.RoleCustomer || n == 0 {
+		t.Fatalf("first request: %+v, %d statements, %v; want ana, a customer, read from the store", c, n, err)
+	}
+	if c, n, err := authenticate(token); err != nil || c.UserID != u.ID || n != 0 {
+		t.Fatalf("second request: %+v, %d statements, %v; want ana from memory", c, n, err)
+	}
+
+	// A new role holds at once.
+	if _, err := s.SetUserRole(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: admin.ID, Role: boxoffice.RoleAdmin}),
+		u.ID, boxoffice.RoleOrganizer); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err := authenticate(token); err != nil || c.Role != boxoffice.RoleOrganizer {
+		t.Fatalf("after SetUserRole: %+v, %v; want an organizer", c, err)
+	}
+
+	// Signing out revokes at once.
+	if err := s.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: boxoffice.RoleOrganizer})); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := authenticate(token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+		t.Fatalf("after SignOut: %v, want UNAUTHENTICATED", err)
+	}
+	fresh := issue(u.Email)
+	if _, _, err := authenticate(fresh); err != nil {
+		t.Fatalf("a token issued after signing out: %v", err)
+	}
+}
+
+// With a negative TTL, every request reads its user.
+func TestAuthenticateWithoutCache(t *testing.T) {
+	store := newStore(t)
+	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: -1})
+	t.Cleanup(s.Close)
+	u := mustUser(t, store, "ben")
+	p, err := s.IssueToken(t.Context(), u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		before := store.StatementCount()
+		if _, err := s.Authenticate(t.Context(), p.Token); err != nil {
+			t.Fatal(err)
+		}
+		if store.StatementCount() == before {
+			t.Fatalf("request %d read nothing; want the user read on every request", i+1)
+		}
+	}
+}
+
+// A user changed behind the service's back is read again once the TTL has
+// passed.
+func TestAuthenticateCacheExpires(t *testing.T) {
+	store := newStore(t)
+	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: 50 * time.Millisecond})
+	t.Cleanup(s.Close)
+	u := mustUser(t, store, "cy")
+	p, err := s.IssueToken(t.Context(), u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(t.Context(), p.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateUser(t.Context(), u.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if _, err := s.Authenticate(t.Context(), p.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+		t.Fatalf("after the TTL: %v, want UNAUTHENTICATED", err)
+	}
+}
