@@ -25,6 +25,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tuneGC()
 	db, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
