@@ -38,10 +38,12 @@ fi
 tmp=$(mktemp -d)
 server_pid=
 sampler_pid=
+floor_pid=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+  [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -105,15 +107,18 @@ for _ in $(seq 50); do
 done
 [ -n "$port" ] || { echo "bench: no free port" >&2; exit 1; }
 url=http://127.0.0.1:$port/graphql
-(cd "$tmp" && HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn exec "$bin" serve) >"$tmp/server.log" 2>&1 &
-server_pid=$!
+
+# ---- (c') the floor: the same SQL over HTTP, without GraphQL -------------
+say "read on the demo data: bench/floor, the same SQL over HTTP with no GraphQL and no token check"
+go build -o bin/floor ./bench/floor
+bin/floor -addr "127.0.0.1:$port" >"$tmp/floor.log" 2>&1 &
+floor_pid=$!
 for _ in $(seq 100); do
-  curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  curl -s --max-time 1 -H 'Content-Type: application/json' -d '{"query":"{ events(pagination: {limit: 1}) { total } }"}' \
+    "$url" 2>/dev/null | grep -q '"data"' && break
+  kill -0 "$floor_pid" 2>/dev/null || { echo "bench: bench/floor exited:" >&2; cat "$tmp/floor.log" >&2; exit 1; }
   sleep 0.1
 done
-curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: the server is not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
-echo "serving on $url (pid $server_pid, LOG_LEVEL=warn)"
 
 # Fields of `boxoffice bench -json`: top-level ones are indented by 2
 # spaces, those of the overall latency and the verification by 4.
@@ -144,6 +149,21 @@ bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
   [ -n "$summary" ] && echo "             $summary"
   return 0
 }
+
+bench read-floor read
+kill "$floor_pid" 2>/dev/null || true
+wait "$floor_pid" 2>/dev/null || true
+floor_pid=
+
+(cd "$tmp" && HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn exec "$bin" serve) >"$tmp/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: the server is not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
+echo "serving on $url (pid $server_pid, LOG_LEVEL=warn)"
 
 say "read on the demo data: boxoffice"
 bench read-seed read
@@ -209,6 +229,9 @@ row "spread (bookings)" "$raw_spread" "$(jtop "$tmp/spread.json" bookings_per_se
   ">= 1x" 1
 row "read, demo data" "$(cat "$tmp/read-seed.raw" 2>/dev/null || echo 0)" "$(jtop "$tmp/read-seed.json" reads_per_sec)" \
   "$(jsub "$tmp/read-seed.json" p99_ms)" ">= 0.5x" 0.5
+floor_ratio=$(ratio "$(jtop "$tmp/read-floor.json" reads_per_sec)" "$(cat "$tmp/read-seed.raw" 2>/dev/null || echo 0)")
+printf '%-18s %14.0f %10.0f %7s %8.1f   %s\n' "  floor, demo data" "$(cat "$tmp/read-seed.raw" 2>/dev/null || echo 0)" \
+  "$(jtop "$tmp/read-floor.json" reads_per_sec)" "${floor_ratio}x" "$(jsub "$tmp/read-floor.json" p99_ms)" "bench/floor: no GraphQL, no token check"
 row "read, with data" "$(cat "$tmp/read-data.raw" 2>/dev/null || echo 0)" "$(jtop "$tmp/read-data.json" reads_per_sec)" \
   "$(jsub "$tmp/read-data.json" p99_ms)" ">= 0.5x" 0.5
 rss_status=$(check "$((end_hwm_kb / 1024))" "<=" 150)
