@@ -22,7 +22,9 @@ import (
 // (postgres.BookBatch) must keep the servers from overselling between them,
 // and every server must see the same bookings afterwards. Then a
 // cancellation through one server must reopen the event on another at once,
-// though that server remembers the event sold out for ten minutes.
+// though that server remembers the event sold out for ten minutes; and a
+// sign-out through one server must revoke the token on the others at once,
+// though they remember its user.
 func TestSeveralServersOneDatabase(t *testing.T) {
 	const (
 		tickets  = 200
@@ -201,6 +203,30 @@ func TestSeveralServersOneDatabase(t *testing.T) {
 	}
 	for i, s := range servers {
 		checkEventBookings(t, client, s, fmt.Sprintf("server %d", i), eventID, 0, acked)
+	}
+
+	// Every server has checked the admin's token hundreds of times, and
+	// remembers its user (AUTH_CACHE_TTL, a minute by default). Signing out
+	// through A must still revoke it on B and C at once.
+	if _, err := client.must(t.Context(), a.url, `mutation { signOut }`, nil); err != nil {
+		t.Fatal(err)
+	}
+	signedOut := time.Now()
+	for i, s := range servers[1:] {
+		for {
+			r, err := client.do(t.Context(), s.url, `{ me { id } }`, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(r.codes()) == "[UNAUTHENTICATED]" {
+				t.Logf("server %d refused the token %v after the sign-out through A", i+1, time.Since(signedOut).Round(time.Microsecond))
+				break
+			}
+			if time.Since(signedOut) > 5*time.Second {
+				t.Fatalf("server %d still accepts the token 5 s after the sign-out through A: %v", i+1, r.Data)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
 
