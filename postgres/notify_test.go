@@ -15,10 +15,7 @@ import (
 // through another store on the same database (another server), reach the
 // watcher; a cancellation that fails sends nothing.
 func TestWatchTicketsReturned(t *testing.T) {
-	dbURL := newDatabase(t)
-	writer := openDB(t, dbURL, testSchema)
-	migrate(t, writer)
-	watcher := openDB(t, dbURL, testSchema)
+	writer, watcher := twoServers(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	heard := make(chan string, 16)
@@ -74,6 +71,15 @@ func TestWatchTicketsReturned(t *testing.T) {
 	}
 }
 
+// twoServers opens two stores on one fresh, migrated database, as two
+// servers would.
+func twoServers(t *testing.T) (*DB, *DB) {
+	dbURL := newDatabase(t)
+	a := openDB(t, dbURL, testSchema)
+	migrate(t, a)
+	return a, openDB(t, dbURL, testSchema)
+}
+
 // waitListening waits until the watcher's connection is listening, as
 // pg_stat_activity shows it.
 func waitListening(t *testing.T, db *DB) {
@@ -93,10 +99,7 @@ func waitListening(t *testing.T, db *DB) {
 // says when it listens and when it stops; a new password alone and an
 // update that fails send nothing.
 func TestWatchUsersChanged(t *testing.T) {
-	dbURL := newDatabase(t)
-	writer := openDB(t, dbURL, testSchema)
-	migrate(t, writer)
-	watcher := openDB(t, dbURL, testSchema)
+	writer, watcher := twoServers(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	heard := make(chan string, 16)
@@ -161,10 +164,7 @@ func TestWatchUsersChanged(t *testing.T) {
 // servers; a token checked (and remembered) by B is refused by B as soon as
 // its user signs out through A.
 func TestSignOutReachesEveryServer(t *testing.T) {
-	dbURL := newDatabase(t)
-	dbA := openDB(t, dbURL, testSchema)
-	migrate(t, dbA)
-	dbB := openDB(t, dbURL, testSchema)
+	dbA, dbB := twoServers(t)
 	tokens, err := auth.NewTokens([]byte(strings.Repeat("k", 32)), time.Hour)
 	if err != nil {
 		t.Fatal(err)
