@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // testSchemaSDL is the schema of the small GraphQL server the browser tests
@@ -94,7 +95,7 @@ type gqlResponse struct {
 }
 
 func (s *testGraphQLServer) execute(query, operationName string, vars map[string]any) gqlResponse {
-	doc, errs := gqlparser.LoadQuery(s.schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s.schema, query, rules.NewDefaultRules())
 	if errs != nil {
 		return gqlResponse{Errors: errs}
 	}
