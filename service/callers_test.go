@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,5 +115,64 @@ func TestAuthenticateCacheExpires(t *testing.T) {
 	time.Sleep(60 * time.Millisecond)
 	if _, err := s.Authenticate(t.Context(), p.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 		t.Fatalf("after the TTL: %v, want UNAUTHENTICATED", err)
+	}
+}
+
+// Under a stream of requests with one token, from hundreds of goroutines,
+// no request that starts after SignOut has returned is let in: the cache
+// never hands back a token version that the sign-out has replaced.
+func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
+	ctx := t.Context()
+	store := newStore(t)
+	s := service.New(store, service.Options{Tokens: newTokens(t)})
+	t.Cleanup(s.Close)
+	u := mustUser(t, store, "dee")
+	p, err := s.IssueToken(ctx, u.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		revoked    atomic.Bool
+		admitted   atomic.Int64 // requests let in before the sign-out returned
+		lateLetIns atomic.Int64 // requests let in although they started after it
+		stop       = make(chan struct{})
+		wg         sync.WaitGroup
+	)
+	for range 200 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				after := revoked.Load()
+				_, err := s.Authenticate(ctx, p.Token)
+				switch {
+				case err == nil && after:
+					lateLetIns.Add(1)
+				case err == nil:
+					admitted.Add(1)
+				case boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED:
+					t.Errorf("Authenticate: %v", err)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := s.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: u.Role})); err != nil {
+		t.Fatal(err)
+	}
+	revoked.Store(true)
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if admitted.Load() == 0 {
+		t.Fatal("no request was let in before the sign-out: the test proves nothing")
+	}
+	if n := lateLetIns.Load(); n > 0 {
+		t.Fatalf("%d requests that started after SignOut returned were let in", n)
 	}
 }
