@@ -175,7 +175,7 @@ func (db *DB) CancelBooking(ctx context.Context, id string, now time.Time) (*box
 	save.Queue("UPDATE bookings SET status = $2, cancelled_at = $3, updated_at = $3 WHERE id = $1", b.ID, b.Status, now)
 	save.Queue("UPDATE events SET available_tickets = available_tickets + $2, updated_at = $3 WHERE id = $1",
 		b.EventID, b.NumberOfTickets, now)
-	queueTicketsReturned(save, b.EventID)
+	queueNotify(save, ticketsChannel, b.EventID)
 	save.Queue(commitTx)
 	if err := conn.SendBatch(ctx, save).Close(); err != nil {
 		return nil, dbError(err, "cancel", "booking")
@@ -229,10 +229,11 @@ func (db *DB) FindBookings(ctx context.Context, f boxoffice.BookingFilter) ([]*b
 	if f.CreatedBefore != nil {
 		w.add("created_at < $%d", *f.CreatedBefore)
 	}
+	wrap, scan := "", scanBooking
 	if f.WithUserAndEvent {
-		return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, withUserAndEvent, scanBookingWithUserAndEvent)
+		wrap, scan = withUserAndEvent, scanBookingWithUserAndEvent
 	}
-	return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, "", scanBooking)
+	return findPage(ctx, db, "bookings", bookingColumns, w, "created_at DESC, id DESC", f.Page, wrap, scan)
 }
 
 // FindBookingsByUserIDs returns, for each user id, up to perUser of the

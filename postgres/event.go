@@ -137,7 +137,7 @@ func (db *DB) UpdateEvent(ctx context.Context, id string, upd boxoffice.EventUpd
 		next.ID, next.Title, next.Description, next.Date, next.Location, next.TotalTickets,
 		next.AvailableTickets, next.PriceCents, next.Version, next.UpdatedAt)
 	if next.AvailableTickets > current.AvailableTickets {
-		queueTicketsReturned(save, next.ID)
+		queueNotify(save, ticketsChannel, next.ID)
 	}
 	save.Queue(commitTx)
 	if err := conn.SendBatch(ctx, save).Close(); err != nil {

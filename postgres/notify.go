@@ -13,20 +13,14 @@ import (
 // matches nothing here).
 const ticketsChannel = "boxoffice_tickets_returned"
 
-// queueTicketsReturned adds the notification to a transaction's batch:
-// PostgreSQL delivers it at commit, and never if the transaction fails.
-func queueTicketsReturned(b *pgx.Batch, eventID string) {
-	b.Queue("SELECT pg_notify($1, $2)", ticketsChannel, eventID)
-}
-
 // usersChannel carries the id of every user whose token version or role
 // changes, as ticketsChannel does for events.
 const usersChannel = "boxoffice_users_changed"
 
-// queueUserChanged adds the notification to a transaction's batch, as
-// queueTicketsReturned does.
-func queueUserChanged(b *pgx.Batch, userID string) {
-	b.Queue("SELECT pg_notify($1, $2)", usersChannel, userID)
+// queueNotify adds a notification on channel to a transaction's batch:
+// PostgreSQL delivers it at commit, and never if the transaction fails.
+func queueNotify(b *pgx.Batch, channel, payload string) {
+	b.Queue("SELECT pg_notify($1, $2)", channel, payload)
 }
 
 // WatchTicketsReturned calls fn with the id of every event that gets

@@ -128,7 +128,7 @@ func (db *DB) UpdateUser(ctx context.Context, id string, upd boxoffice.UserUpdat
 		return err
 	})
 	if upd.Role != nil || upd.BumpTokenVersion {
-		queueUserChanged(b, strings.ToLower(id))
+		queueNotify(b, usersChannel, strings.ToLower(id))
 	}
 	if err := db.pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, dbError(err, "update", "user")
