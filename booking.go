@@ -23,6 +23,10 @@ const (
 	BookingCancelled BookingStatus = "CANCELLED" // gave its tickets back
 )
 
+// HoldsTickets reports whether a booking in this status keeps its tickets
+// from being sold to anyone else.
+func (s BookingStatus) HoldsTickets() bool { return s == BookingConfirmed }
+
 // Booking is a number of tickets for one event, held by one user.
 type Booking struct {
 	ID              string
@@ -41,6 +45,19 @@ type Booking struct {
 	// when asked for (BookingFilter.WithUserAndEvent); otherwise nil.
 	Event *Event
 	User  *User
+}
+
+// Cancel marks the booking cancelled at now. ECONFLICT if it is cancelled
+// already, or if its event (b.Event, which must be set) has started.
+func (b *Booking) Cancel(now time.Time) error {
+	if b.Status == BookingCancelled {
+		return Errorf(ECONFLICT, "booking is already cancelled")
+	}
+	if !b.Event.Date.After(now) {
+		return Errorf(ECONFLICT, "event has already started: the booking can no longer be cancelled")
+	}
+	b.Status, b.UpdatedAt, b.CancelledAt = BookingCancelled, now, &now
+	return nil
 }
 
 // BookingFilter selects bookings; empty fields match all. Bookings come
@@ -86,6 +103,9 @@ type BookingRequest struct {
 	UserID  string
 	EventID string
 	Tickets int
+	// ActorID is who asks: the buyer, or an admin booking for them; "" is
+	// the system. It is recorded with the booking's change.
+	ActorID string
 }
 
 // Validate returns EINVALID for malformed ids or a ticket count outside

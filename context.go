@@ -22,10 +22,17 @@ func RequestIDFromContext(ctx context.Context) string {
 type Caller struct {
 	UserID string
 	Role   Role
+	// Operator is someone at the server's command line (boxoffice users
+	// create): an admin without an account, whose changes are recorded as
+	// the system's.
+	Operator bool
 }
 
+// Operator is the caller of the command-line tools.
+var Operator = Caller{Role: RoleAdmin, Operator: true}
+
 // Anonymous reports whether nobody is signed in.
-func (c Caller) Anonymous() bool { return c.UserID == "" }
+func (c Caller) Anonymous() bool { return c.UserID == "" && !c.Operator }
 
 // Is reports whether the caller is the user with this id.
 func (c Caller) Is(userID string) bool { return c.UserID != "" && c.UserID == userID }

@@ -12,6 +12,7 @@ const (
 	MaxEventTickets  = 1_000_000
 	MaxPriceCents    = 99_999_999 // decimal(10,2)
 	DefaultTopEvents = 5          // popularEvents and upcomingEvents
+	MaxTopEvents     = MaxLimit   // popularEvents and upcomingEvents at most
 )
 
 // Event is something people book tickets for.

@@ -5,63 +5,141 @@ import (
 	"time"
 )
 
-// Store is a database engine's implementation of the domain's persistence.
-// The postgres and sqlite packages provide one each, and both pass the
-// storetest conformance suite. Stores trust their input to be validated by
-// the service layer, except where a method says otherwise; they translate
-// driver errors into *Error codes and never return driver text to show.
+// Store is the database: a store per entity, transactions that span them,
+// and the feed of changes that other servers make. The sqlstore package
+// implements it once, in SQL both engines run; the postgres and sqlite
+// packages are its drivers, and both pass the storetest conformance suite.
+//
+// Stores trust their input to be validated by the service layer, except
+// where a method says otherwise; they translate driver errors into *Error
+// codes and never return driver text to show.
 type Store interface {
-	// Users: as UserService, without validation.
-	FindUserByID(ctx context.Context, id string) (*User, error)
-	FindUsers(ctx context.Context, filter UserFilter) ([]*User, int, error)
-	FindUsersByIDs(ctx context.Context, ids []string) ([]*User, error)
-	// CreateUser inserts u as given (ID, Role, PasswordHash and timestamps
-	// set by the caller; the email is stored lower-cased). ECONFLICT if the
-	// email or the id is taken.
-	CreateUser(ctx context.Context, u *User) error
-	// FindUserByEmail matches the email case-insensitively. ENOTFOUND.
-	FindUserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser applies upd and sets UpdatedAt, atomically. ENOTFOUND.
-	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
-
-	// Events: as EventService, without validation.
-	FindEventByID(ctx context.Context, id string) (*Event, error)
-	FindEvents(ctx context.Context, filter EventFilter) ([]*Event, int, error)
-	FindEventsByIDs(ctx context.Context, ids []string) ([]*Event, error)
-	PopularEvents(ctx context.Context, limit int) ([]*Event, error)
-	// UpcomingEvents returns events dated after now, soonest first.
-	UpcomingEvents(ctx context.Context, now time.Time, limit int) ([]*Event, error)
-	// CreateEvent inserts e as given (ID, Version, OrganizerID, timestamps
-	// set by the caller). ECONFLICT if the id is taken; ENOTFOUND if the
-	// organizer does not exist.
-	CreateEvent(ctx context.Context, e *Event) error
-	// UpdateEvent locks the event, applies upd with EventUpdate.Apply and
-	// saves the result, in one transaction. ENOTFOUND, ECONFLICT, EINVALID.
-	UpdateEvent(ctx context.Context, id string, upd EventUpdate) (*Event, error)
-
-	// BookBatch decides and writes a batch of booking requests in one
-	// transaction: it locks the events involved (in id order, so concurrent
-	// batches cannot deadlock), plans with PlanBookings, inserts the
-	// confirmed bookings and takes their tickets. The error is for the
-	// batch as a whole (nothing was written); per-request outcomes are in
-	// the results, in request order.
-	BookBatch(ctx context.Context, reqs []BookingRequest) ([]BookingResult, error)
-	// CancelBooking marks a confirmed booking cancelled and gives its
-	// tickets back, in one transaction. ENOTFOUND; ECONFLICT if it is
-	// already cancelled or its event has started (by now).
-	CancelBooking(ctx context.Context, id string, now time.Time) (*Booking, error)
-	FindBookingByID(ctx context.Context, id string) (*Booking, error)
-	FindBookings(ctx context.Context, filter BookingFilter) ([]*Booking, int, error)
-	FindBookingsByUserIDs(ctx context.Context, ids []string, perUser int) ([]*Booking, error)
-	FindBookingsByEventIDs(ctx context.Context, ids []string, perEvent int) ([]*Booking, error)
+	Stores
+	// InTx runs fn in one transaction: what fn writes through tx commits
+	// when fn returns nil, and nothing of it does otherwise. Writes whose
+	// results fn does not read may be sent with the transaction's next
+	// round trip or its commit, so an error they cause can come back from
+	// a later call or from InTx itself. tx must not be used after fn returns.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Watch calls fn with every change that other servers must hear of
+	// (Change.Kind.Broadcast), committed through any server sharing this
+	// database, this one included, until ctx ends. It calls listening(true)
+	// once it hears every change and listening(false) when it may miss some
+	// (a lost connection); it reconnects by itself.
+	Watch(ctx context.Context, fn func(Change), listening func(bool))
 
 	// Ping returns an error if the database cannot be reached.
 	Ping(ctx context.Context) error
 	// StatementCount is the number of SQL statements sent since Open, for
 	// metrics and for tests that prove batching.
 	StatementCount() int64
+	// PoolStats describes the connection pool, for metrics.
+	PoolStats() PoolStats
 	// Close releases the connections.
 	Close() error
+}
+
+// Stores are the entity stores, of the database or of one transaction.
+type Stores interface {
+	Users() UserStore
+	Events() EventStore
+	Bookings() BookingStore
+	Changes() ChangeStore
+}
+
+// Tx is a transaction in progress: the entity stores, all writing in it.
+type Tx interface {
+	Stores
+	// Native returns the engine's own transaction (a pgx.Tx or a *sql.Tx),
+	// for a library written for that engine to write in it too, such as a
+	// job queue's transactional insert.
+	Native(ctx context.Context) (any, error)
+}
+
+// UserStore keeps users. ENOTFOUND where a user is missing.
+type UserStore interface {
+	ByID(ctx context.Context, id string) (*User, error)
+	// ByEmail matches the email case-insensitively.
+	ByEmail(ctx context.Context, email string) (*User, error)
+	// Find returns a page of users, newest first, and how many match.
+	Find(ctx context.Context, filter UserFilter) ([]*User, int, error)
+	// ByIDs returns the users with these ids that exist, in any order.
+	ByIDs(ctx context.Context, ids []string) ([]*User, error)
+	// Create inserts u as given (ID, Role, PasswordHash and timestamps set
+	// by the caller), its email lower-cased and its times as stored.
+	// ECONFLICT if the email or the id is taken.
+	Create(ctx context.Context, u *User) error
+	// Update applies upd and sets UpdatedAt, atomically, and returns the
+	// user as updated.
+	Update(ctx context.Context, id string, upd UserUpdate) (*User, error)
+}
+
+// EventStore keeps events. ENOTFOUND where an event is missing.
+type EventStore interface {
+	ByID(ctx context.Context, id string) (*Event, error)
+	// Find returns a page of events, soonest first, and how many there are.
+	Find(ctx context.Context, filter EventFilter) ([]*Event, int, error)
+	// ByIDs returns the events with these ids that exist, in any order.
+	ByIDs(ctx context.Context, ids []string) ([]*Event, error)
+	// Popular returns up to limit events, fewest tickets left first.
+	Popular(ctx context.Context, limit int) ([]*Event, error)
+	// Upcoming returns up to limit events dated after now, soonest first.
+	Upcoming(ctx context.Context, now time.Time, limit int) ([]*Event, error)
+	// Create inserts e as given (ID, Version, OrganizerID, timestamps set
+	// by the caller), its times as stored. ECONFLICT if the id is taken;
+	// ENOTFOUND if the organizer does not exist.
+	Create(ctx context.Context, e *Event) error
+	// Update locks the event, and saves what apply makes of it (apply must
+	// not keep or change its argument): apply judges the change against
+	// the event as it is, and nothing changes the event in between.
+	// ENOTFOUND, or apply's error.
+	Update(ctx context.Context, id string, apply func(current *Event) (*Event, error)) (*Event, error)
+}
+
+// BookingStore keeps bookings. ENOTFOUND where a booking is missing.
+type BookingStore interface {
+	ByID(ctx context.Context, id string) (*Booking, error)
+	// Find returns a page of bookings, newest first, and how many match.
+	// A malformed id in the filter matches nothing.
+	Find(ctx context.Context, filter BookingFilter) ([]*Booking, int, error)
+	// ByUserIDs returns, for each user id, up to perUser of the user's most
+	// recent bookings, in any order. For batched loading.
+	ByUserIDs(ctx context.Context, ids []string, perUser int) ([]*Booking, error)
+	// ByEventIDs is ByUserIDs for events.
+	ByEventIDs(ctx context.Context, ids []string, perEvent int) ([]*Booking, error)
+	// BookBatch decides and writes a batch of booking requests in one
+	// transaction: it locks the events involved (in id order, so concurrent
+	// batches cannot deadlock), plans with PlanBookings, inserts the
+	// bookings, takes their tickets and records a change for each. The
+	// error is for the batch as a whole (nothing was written); per-request
+	// outcomes are in the results, in request order.
+	BookBatch(ctx context.Context, reqs []BookingRequest) ([]BookingResult, error)
+	// Update locks the booking and its event, lets apply change the
+	// booking's status (b.Event is set, as locked), and saves it. A booking
+	// whose new status no longer holds its tickets gives them back to the
+	// event. It returns the booking as saved, with its Event as of then.
+	// ENOTFOUND, or apply's error.
+	Update(ctx context.Context, id string, apply func(b *Booking) error) (*Booking, error)
+}
+
+// ChangeStore keeps the record of changes: every change is recorded in the
+// transaction that makes it, and other servers hear of it from there
+// (Store.Watch).
+type ChangeStore interface {
+	// Record appends c. Its ID is the store's to set; a change of a
+	// broadcast kind is announced to every server when it commits.
+	Record(ctx context.Context, c *Change) error
+	// After returns up to limit changes with ids above id, oldest first.
+	After(ctx context.Context, id int64, limit int) ([]*Change, error)
+}
+
+// PoolStats describes a store's connection pool.
+type PoolStats struct {
+	MaxConns     int           // the most connections the pool opens
+	OpenConns    int           // open now, in use or idle
+	InUse        int           // in use now
+	WaitCount    int64         // acquisitions that had to wait for a connection
+	WaitDuration time.Duration // the time they waited, in all
 }
 
 // Migrator manages a store's schema: its namespace and its migrations,
@@ -78,6 +156,9 @@ type Migrator interface {
 	MigrateDown(ctx context.Context) (*MigrationState, error)
 	// MigrationStatus lists every known migration, applied or not.
 	MigrationStatus(ctx context.Context) ([]MigrationState, error)
+	// Schema describes the tables the migrations made, by name, so that
+	// engines can be checked against each other.
+	Schema(ctx context.Context) (Schema, error)
 }
 
 // MigrationState is one migration and whether it is applied.
@@ -99,27 +180,7 @@ func Pending(states []MigrationState) int {
 	return n
 }
 
-// TicketsWatcher is implemented by stores that several servers can share
-// (PostgreSQL). A server that has seen an event sold out refuses its
-// bookings from memory; when tickets come back through another server, the
-// watch tells it at once.
-type TicketsWatcher interface {
-	// WatchTicketsReturned calls fn with the id of every event that gets
-	// tickets back (a cancellation, an update), through any server, until
-	// ctx ends. It reconnects by itself; what it misses while reconnecting
-	// the caller must tolerate (the sold-out memory also expires).
-	WatchTicketsReturned(ctx context.Context, fn func(eventID string))
-}
-
-// UsersWatcher is implemented by stores that several servers can share
-// (PostgreSQL). A server may remember, per user, what checking a token
-// needs (token version, role); when either changes through another server,
-// the watch tells it at once.
-type UsersWatcher interface {
-	// WatchUsersChanged calls changed with the id of every user whose token
-	// version or role changes, through any server, until ctx ends. It calls
-	// listening(true) once it listens and listening(false) when it stops:
-	// in between it hears every change; outside, it may miss some. It
-	// reconnects by itself.
-	WatchUsersChanged(ctx context.Context, changed func(userID string), listening func(bool))
-}
+// Schema is what a schema holds, by name: "table users", "column
+// users.email", "constraint users_pkey", "index users_email_key", sorted.
+// Types are left out: the engines spell them differently.
+type Schema []string

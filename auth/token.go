@@ -53,9 +53,6 @@ func NewTokens(secret []byte, ttl time.Duration) (*Tokens, error) {
 	return &Tokens{secret: append([]byte(nil), secret...), ttl: ttl}, nil
 }
 
-// TTL returns how long issued tokens are valid.
-func (t *Tokens) TTL() time.Duration { return t.ttl }
-
 // Issue returns a token for version version of user userID, valid from now
 // for the ttl, and when it expires. Claims: sub, ver, iat, exp, iss, jti (a
 // random id). Errors are internal (an empty userID or a negative version is

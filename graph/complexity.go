@@ -4,7 +4,6 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/graph/generated"
 	"github.com/boxoffice/boxoffice/graph/model"
-	"github.com/boxoffice/boxoffice/service"
 )
 
 // complexity prices list fields at their length times their selection, so
@@ -24,7 +23,7 @@ func complexity() generated.ComplexityRoot {
 		return listCost(child, pageLimit(p), boxoffice.MaxLimit)
 	}
 	c.Query.PopularEvents = func(child int, limit *int) int {
-		return listCost(child, orDefault(limit, boxoffice.DefaultTopEvents), service.MaxTopEvents)
+		return listCost(child, orDefault(limit, boxoffice.DefaultTopEvents), boxoffice.MaxTopEvents)
 	}
 	c.Query.UpcomingEvents = c.Query.PopularEvents
 	c.User.Bookings = func(child int, limit *int) int {

@@ -272,14 +272,14 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 }
 
 // panicky is the real service with one method that panics.
-type panicky struct{ *service.Service }
+type panicky struct{ *service.Users }
 
 func (panicky) FindUserByID(context.Context, string) (*boxoffice.User, error) {
 	panic("boom: secret detail")
 }
 
 func TestPanicsAreInternal(t *testing.T) {
-	s := newTestServer(t, func(c *graph.Config) { c.Users = panicky{c.Users.(*service.Service)} })
+	s := newTestServer(t, func(c *graph.Config) { c.Users = panicky{c.Users.(*service.Users)} })
 	e := s.fails(t, `{ user(id: "`+boxoffice.NewID()+`") { id } }`, nil, "INTERNAL", "")
 	if strings.Contains(e.Message, "boom") || !strings.HasPrefix(e.Message, "internal error (request id ") {
 		t.Fatalf("message: %q", e.Message)

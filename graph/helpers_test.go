@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,10 +16,8 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
 	"github.com/boxoffice/boxoffice/graph"
-	"github.com/boxoffice/boxoffice/internal/pgtest"
-	"github.com/boxoffice/boxoffice/postgres"
+	"github.com/boxoffice/boxoffice/internal/testdb"
 	"github.com/boxoffice/boxoffice/service"
-	"github.com/boxoffice/boxoffice/sqlite"
 )
 
 // testServer is the real handler over the real service over a fresh
@@ -31,7 +28,7 @@ import (
 type testServer struct {
 	url    string
 	db     engine
-	svc    *service.Service
+	svc    *service.Services
 	logs   *lockedBuffer
 	client *http.Client
 	admin  account
@@ -54,44 +51,17 @@ const (
 type serverOption func(*graph.Config)
 
 // engine is a database the tests run on.
-type engine interface {
-	boxoffice.Store
-	boxoffice.Migrator
-}
+type engine = testdb.Engine
 
-// engines name the databases; forEachEngine runs a test on each.
-var engines = []string{"sqlite", "postgres"}
-
-func forEachEngine(t *testing.T, test func(t *testing.T, engine string)) {
-	for _, e := range engines {
-		t.Run(e, func(t *testing.T) { test(t, e) })
-	}
-}
+// forEachEngine runs a test on each engine.
+func forEachEngine(t *testing.T, test func(t *testing.T, engine string)) { testdb.Each(t, test) }
 
 func newTestServer(t *testing.T, opts ...serverOption) *testServer {
 	t.Helper()
 	return newTestServerOn(t, "sqlite", opts...)
 }
 
-// openEngine is a fresh, empty database: a SQLite file, or a PostgreSQL
-// database of its own (skipped when PostgreSQL is unreachable, unless
-// BOXOFFICE_REQUIRE_POSTGRES=1).
-func openEngine(t *testing.T, name string) engine {
-	t.Helper()
-	if name == "postgres" {
-		dbURL, _ := pgtest.NewDatabase(t)
-		db, err := postgres.Open(t.Context(), postgres.Config{URL: dbURL, Schema: "boxoffice", MaxConns: 16})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "boxoffice.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func openEngine(t *testing.T, name string) engine { return testdb.Open(t, name) }
 
 // newTestServerOn is newTestServer on the named engine.
 func newTestServerOn(t *testing.T, engine string, opts ...serverOption) *testServer {
@@ -111,7 +81,7 @@ func newTestServerOn(t *testing.T, engine string, opts ...serverOption) *testSer
 	svc := service.New(db, service.Options{Tokens: tokens})
 	logs := &lockedBuffer{}
 	cfg := graph.Config{
-		Users: svc, Events: svc, Bookings: svc, Accounts: svc,
+		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts,
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 	}
 	for _, o := range opts {
@@ -141,7 +111,7 @@ func (s *testServer) firstAdmin(t *testing.T) account {
 	now := boxoffice.Now()
 	u := &boxoffice.User{ID: boxoffice.NewID(), Username: "admin", Email: adminEmail, Role: boxoffice.RoleAdmin,
 		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	if err := s.db.CreateUser(t.Context(), u); err != nil {
+	if err := s.db.Users().Create(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
 	return s.signIn(t, adminEmail, adminPassword)
@@ -151,7 +121,7 @@ func (s *testServer) firstAdmin(t *testing.T) account {
 // clientAddr): a bearer token becomes the request's caller through the
 // service's Authenticate, a bad one is refused with 401 UNAUTHENTICATED;
 // the client address is X-Forwarded-For if the test sets it, else the peer.
-func withCaller(svc *service.Service, h http.Handler) http.Handler {
+func withCaller(svc *service.Services, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := r.Header.Get("X-Forwarded-For")
 		if addr == "" {
@@ -159,7 +129,7 @@ func withCaller(svc *service.Service, h http.Handler) http.Handler {
 		}
 		ctx := boxoffice.NewContextWithClientAddr(r.Context(), addr)
 		if header := r.Header.Get("Authorization"); header != "" {
-			c, err := svc.Authenticate(ctx, strings.TrimPrefix(header, "Bearer "))
+			c, err := svc.Accounts.Authenticate(ctx, strings.TrimPrefix(header, "Bearer "))
 			if err != nil {
 				code := "INTERNAL"
 				if boxoffice.ErrorCode(err) == boxoffice.EUNAUTHENTICATED {

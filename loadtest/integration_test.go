@@ -43,11 +43,11 @@ func startBoxoffice(t *testing.T) (string, string) {
 	svc := service.New(db, service.Options{Tokens: tokens, Limits: &service.Limits{}}) // no limits: this is a load test
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(server.New(server.Config{
-		GraphQL: graph.NewHandler(graph.Config{Users: svc, Events: svc, Bookings: svc, Accounts: svc, Logger: log}),
-		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Authenticate,
+		GraphQL: graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log}),
+		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Accounts.Authenticate,
 	}).Handler())
 	t.Cleanup(func() { srv.Close(); svc.Close() })         // LIFO: before db.Close
-	admin, err := svc.IssueToken(ctx, "alice@example.com") // the demo admin
+	admin, err := svc.Accounts.IssueToken(ctx, "alice@example.com") // the demo admin
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,10 @@
-// Package postgres is the PostgreSQL implementation of boxoffice.Store and
-// boxoffice.Migrator, over a pgx connection pool, with its goose migrations
+// Package postgres is the PostgreSQL driver of the boxoffice stores
+// (sqlstore), over a pgx connection pool, with its goose migrations
 // embedded in the binary.
 package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -13,11 +12,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
 // DefaultStatementTimeout bounds every statement when Config leaves it unset,
@@ -40,18 +39,17 @@ type Config struct {
 	StatementTimeout time.Duration
 }
 
-// DB is a pool of connections to one schema of a PostgreSQL database.
+// DB is the boxoffice stores on one schema of a PostgreSQL database, and
+// that schema's migrations.
 type DB struct {
-	pool       *pgxpool.Pool
-	schema     string
-	statements atomic.Int64
+	*sqlstore.Store
+	driver     *driver
 	migrations *migrations
 }
 
 var (
-	_ boxoffice.Store          = (*DB)(nil)
-	_ boxoffice.TicketsWatcher = (*DB)(nil)
-	_ boxoffice.Migrator       = (*DB)(nil)
+	_ boxoffice.Store    = (*DB)(nil)
+	_ boxoffice.Migrator = (*DB)(nil)
 )
 
 // schemaName accepts exactly the identifiers PostgreSQL folds to themselves,
@@ -88,41 +86,34 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		params["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
 	}
 
-	db := &DB{schema: schema}
-	pcfg.ConnConfig.Tracer = statementCounter{&db.statements}
+	d := &driver{}
+	pcfg.ConnConfig.Tracer = statementCounter{&d.statements, &d.roundTrips}
 	pcfg.AfterConnect = scanTimesInUTC
-	db.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
+	d.pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open pool: %w", err)
 	}
-	db.migrations = newMigrations(db.pool, schema)
-	return db, nil
+	return &DB{Store: sqlstore.New(d), driver: d, migrations: newMigrations(d.pool, schema)}, nil
 }
 
 // Close releases the connections.
 func (db *DB) Close() error {
 	err := db.migrations.close()
-	db.pool.Close()
+	db.Store.Close()
 	return err
 }
 
-// Ping returns an error if the database cannot be reached.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
-	}
-	return nil
-}
+// Pool is the connection pool, for libraries that keep their own tables in
+// the same database, such as a job queue.
+func (db *DB) Pool() *pgxpool.Pool { return db.driver.pool }
 
-// StatementCount is the number of SQL statements sent since Open, each
-// statement of a batch included (BEGIN and COMMIT too).
-func (db *DB) StatementCount() int64 { return db.statements.Load() }
-
-// statementCounter counts statements as pgx sends them.
-type statementCounter struct{ n *atomic.Int64 }
+// statementCounter counts statements, and the round trips that send them,
+// as pgx sends them.
+type statementCounter struct{ n, trips *atomic.Int64 }
 
 func (c statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	c.trips.Add(1)
 	return ctx
 }
 
@@ -132,6 +123,7 @@ func (statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQuery
 // the server skip the rest, but they were sent.
 func (c statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
 	c.n.Add(int64(data.Batch.Len()))
+	c.trips.Add(1)
 	return ctx
 }
 
@@ -146,55 +138,4 @@ func scanTimesInUTC(_ context.Context, conn *pgx.Conn) error {
 		Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
 	})
 	return nil
-}
-
-// dbTime is t as the database keeps it: UTC, to the microsecond (pgx
-// truncates the rest), so what a method returns equals what it stored.
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// constraintErrors are what a violated constraint means to a client.
-var constraintErrors = map[string]boxoffice.Error{
-	"users_pkey":                       {Code: boxoffice.ECONFLICT, Message: "user already exists"},
-	"users_email_key":                  {Code: boxoffice.ECONFLICT, Message: "email already registered"},
-	"events_pkey":                      {Code: boxoffice.ECONFLICT, Message: "event already exists"},
-	"bookings_pkey":                    {Code: boxoffice.ECONFLICT, Message: "booking already exists"},
-	"bookings_user_id_fkey":            {Code: boxoffice.ENOTFOUND, Message: "user not found"},
-	"bookings_event_id_fkey":           {Code: boxoffice.ENOTFOUND, Message: "event not found"},
-	"events_organizer_id_fkey":         {Code: boxoffice.ENOTFOUND, Message: "organizer not found"},
-	"users_role_check":                 {Code: boxoffice.EINVALID, Field: "role", Message: "role is not valid"},
-	"events_total_tickets_check":       {Code: boxoffice.EINVALID, Field: "totalTickets", Message: "totalTickets must be at least 1"},
-	"events_available_tickets_check":   {Code: boxoffice.ECONFLICT, Message: "not enough tickets left"},
-	"events_price_cents_check":         {Code: boxoffice.EINVALID, Field: "price", Message: "price must not be negative"},
-	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10"},
-	"bookings_status_check":            {Code: boxoffice.EINVALID, Field: "status", Message: "status must be CONFIRMED or CANCELLED"},
-}
-
-// dbError is the one place driver errors become what callers see: an
-// *boxoffice.Error with a plain message for the outcomes a client may cause,
-// otherwise err wrapped with what we were doing (logged, shown as internal).
-// verb and noun say what failed: ("find", "event").
-func dbError(err error, verb, noun string) error {
-	var be *boxoffice.Error
-	var pgErr *pgconn.PgError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &be):
-		return err
-	case errors.Is(err, pgx.ErrNoRows):
-		return boxoffice.Errorf(boxoffice.ENOTFOUND, "%s not found", noun)
-	case errors.As(err, &pgErr):
-		if e, ok := constraintErrors[pgErr.ConstraintName]; ok {
-			return &e
-		}
-		switch pgErr.Code {
-		case "23505": // unique_violation
-			return boxoffice.Errorf(boxoffice.ECONFLICT, "%s already exists", noun)
-		case "23503": // foreign_key_violation
-			return boxoffice.Errorf(boxoffice.ENOTFOUND, "a referenced record was not found")
-		case "23514", "23502": // check_violation, not_null_violation
-			return boxoffice.Errorf(boxoffice.EINVALID, "invalid %s", noun)
-		}
-	}
-	return fmt.Errorf("postgres: %s %s: %w", verb, noun, err)
 }

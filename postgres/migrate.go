@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
-	"path"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,6 +18,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -26,25 +27,22 @@ var migrationFiles embed.FS
 // versionTable is goose's bookkeeping table, kept in the store's schema.
 const versionTable = "goose_db_version"
 
-// tables are the tables the migrations create, dependents first: what
-// DropSchema removes from "public", where it cannot drop the schema itself.
-var tables = []string{"bookings", "events", "users", versionTable}
-
 // migrations runs the embedded goose migrations in one schema.
 type migrations struct {
+	sqlstore.Migrations
+	pool   *pgxpool.Pool
 	sqlDB  *sql.DB
 	schema string
 }
 
 func newMigrations(pool *pgxpool.Pool, schema string) *migrations {
-	return &migrations{sqlDB: stdlib.OpenDBFromPool(pool), schema: schema}
+	m := &migrations{pool: pool, sqlDB: stdlib.OpenDBFromPool(pool), schema: schema}
+	m.Provider = m.provider
+	return m
 }
 
 func (m *migrations) close() error { return m.sqlDB.Close() }
 
-// provider is made afresh for every call: a goose Provider checks for its
-// version table only once in its life (DropSchema removes it), and its lock
-// keeps retry state.
 func (m *migrations) provider() (*goose.Provider, error) {
 	dir, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -71,30 +69,46 @@ func (m *migrations) provider() (*goose.Provider, error) {
 
 // CreateSchema creates the store's schema if it is missing.
 func (db *DB) CreateSchema(ctx context.Context) error {
-	_, err := db.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{db.schema}.Sanitize())
+	_, err := db.driver.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{db.migrations.schema}.Sanitize())
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "42P06") {
 		return nil // created concurrently by another server: IF NOT EXISTS is not atomic
 	}
-	return dbError(err, "create", "schema")
+	if err != nil {
+		return fmt.Errorf("postgres: create schema: %w", err)
+	}
+	return nil
 }
 
 // DropSchema drops the store's schema with everything in it. The "public"
-// schema is shared and stays: its tables of ours, goose's included, go.
+// schema is shared and stays: the tables the migrations made there, goose's
+// included, go.
 func (db *DB) DropSchema(ctx context.Context) error {
-	stmt := "DROP SCHEMA IF EXISTS " + pgx.Identifier{db.schema}.Sanitize() + " CASCADE"
-	if db.schema == "public" {
+	schema := db.migrations.schema
+	stmt := "DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"
+	if schema == "public" {
+		rows, _ := db.driver.pool.Query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("postgres: drop schema: %w", err)
+		}
+		tables = slices.DeleteFunc(tables, func(t string) bool { return !ours(t) })
+		if len(tables) == 0 {
+			return nil
+		}
 		stmt = "DROP TABLE IF EXISTS "
 		for i, t := range tables {
 			if i > 0 {
 				stmt += ", "
 			}
-			stmt += pgx.Identifier{db.schema, t}.Sanitize()
+			stmt += pgx.Identifier{schema, t}.Sanitize()
 		}
 		stmt += " CASCADE"
 	}
-	_, err := db.pool.Exec(ctx, stmt)
-	return dbError(err, "drop", "schema")
+	if _, err := db.driver.pool.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("postgres: drop schema: %w", err)
+	}
+	return nil
 }
 
 // MigrateUp creates the schema if it is missing, applies every pending
@@ -103,90 +117,43 @@ func (db *DB) MigrateUp(ctx context.Context) ([]boxoffice.MigrationState, error)
 	if err := db.CreateSchema(ctx); err != nil {
 		return nil, err
 	}
-	p, err := db.migrations.provider()
+	states, err := db.migrations.Up(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrate up: %w", err)
-	}
-	states := make([]boxoffice.MigrationState, 0, len(results))
-	for _, r := range results {
-		states = append(states, migrationState(r.Source, true))
-	}
-	return db.withAppliedAt(ctx, states)
+	return states, nil
 }
 
 // MigrateDown rolls back the newest applied migration. ENOTFOUND if none is
 // applied.
 func (db *DB) MigrateDown(ctx context.Context) (*boxoffice.MigrationState, error) {
-	p, err := db.migrations.provider()
-	if err != nil {
-		return nil, err
+	s, err := db.migrations.Down(ctx)
+	if err != nil && boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	r, err := p.Down(ctx)
-	if errors.Is(err, goose.ErrNoNextVersion) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no migration is applied")
-	} else if err != nil {
-		return nil, fmt.Errorf("postgres: migrate down: %w", err)
-	}
-	s := migrationState(r.Source, false)
-	return &s, nil
+	return s, err
 }
 
 // MigrationStatus lists every embedded migration, oldest first. It writes
 // nothing where the schema does not exist yet: all are pending then.
 func (db *DB) MigrationStatus(ctx context.Context) ([]boxoffice.MigrationState, error) {
-	p, err := db.migrations.provider()
-	if err != nil {
-		return nil, err
-	}
 	var exists bool
-	err = db.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", db.schema).Scan(&exists)
+	err := db.driver.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", db.migrations.schema).Scan(&exists)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migration status: %w", err)
 	}
 	if !exists {
-		var states []boxoffice.MigrationState
-		for _, src := range p.ListSources() {
-			states = append(states, migrationState(src, false))
-		}
-		return states, nil
+		return db.migrations.Pending()
 	}
-	statuses, err := p.Status(ctx)
+	states, err := db.migrations.Status(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: migration status: %w", err)
-	}
-	states := make([]boxoffice.MigrationState, 0, len(statuses))
-	for _, st := range statuses {
-		s := migrationState(st.Source, st.State == goose.StateApplied)
-		s.AppliedAt = st.AppliedAt.UTC()
-		states = append(states, s)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return states, nil
 }
 
-// withAppliedAt fills in when each of states was applied; goose's results
-// do not say.
-func (db *DB) withAppliedAt(ctx context.Context, states []boxoffice.MigrationState) ([]boxoffice.MigrationState, error) {
-	if len(states) == 0 {
-		return states, nil
-	}
-	all, err := db.MigrationStatus(ctx)
-	if err != nil {
-		return nil, err
-	}
-	at := make(map[int64]boxoffice.MigrationState, len(all))
-	for _, s := range all {
-		at[s.Version] = s
-	}
-	for i := range states {
-		states[i].AppliedAt = at[states[i].Version].AppliedAt
-	}
-	return states, nil
-}
-
-func migrationState(src *goose.Source, applied bool) boxoffice.MigrationState {
-	return boxoffice.MigrationState{Version: src.Version, Name: path.Base(src.Path), Applied: applied}
+// ours reports whether a table is one the migrations made: goose's own
+// bookkeeping included.
+func ours(table string) bool {
+	return table == versionTable || slices.Contains(sqlstore.Tables, table)
 }

@@ -41,11 +41,7 @@ func newDB(t testing.TB) *DB {
 
 func migrate(t testing.TB, db *DB) {
 	t.Helper()
-	ctx := context.Background()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatalf("CreateSchema: %v", err)
-	}
-	if _, err := db.MigrateUp(ctx); err != nil {
+	if _, err := db.MigrateUp(context.Background()); err != nil {
 		t.Fatalf("MigrateUp: %v", err)
 	}
 }
@@ -53,7 +49,7 @@ func migrate(t testing.TB, db *DB) {
 // tablesIn lists the tables of schema.
 func tablesIn(t testing.TB, db *DB, schema string) []string {
 	t.Helper()
-	rows, _ := db.pool.Query(context.Background(),
+	rows, _ := db.Pool().Query(context.Background(),
 		"SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename", schema)
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
@@ -62,11 +58,15 @@ func tablesIn(t testing.TB, db *DB, schema string) []string {
 	return names
 }
 
+func newUser(name string) *boxoffice.User {
+	now := boxoffice.Now()
+	return &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: name + "@example.com", CreatedAt: now, UpdatedAt: now}
+}
+
 func mustCreateUser(t testing.TB, db *DB, name string) *boxoffice.User {
 	t.Helper()
-	now := boxoffice.Now()
-	u := &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: name + "@example.com", CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateUser(context.Background(), u); err != nil {
+	u := newUser(name)
+	if err := db.Users().Create(context.Background(), u); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	return u
@@ -79,15 +79,8 @@ func mustCreateEvent(t testing.TB, db *DB, title string, date time.Time, tickets
 		ID: boxoffice.NewID(), Title: title, Date: date, Location: "Hall", TotalTickets: tickets,
 		AvailableTickets: tickets, PriceCents: 1999, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.CreateEvent(context.Background(), e); err != nil {
+	if err := db.Events().Create(context.Background(), e); err != nil {
 		t.Fatalf("CreateEvent: %v", err)
 	}
 	return e
-}
-
-func wantCode(t testing.TB, err error, code string) {
-	t.Helper()
-	if got := boxoffice.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
 }

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,78 +10,27 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
-var firstPage = boxoffice.Page{Page: 1, Limit: 10}
-
-// Messages a client may see carry nothing of SQL or the driver.
-func TestErrorsCarryNoDriverText(t *testing.T) {
+func TestClassify(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db := newDB(t)
-	u := mustCreateUser(t, db, "carol")
-	e := mustCreateEvent(t, db, "Gig", boxoffice.Now().Add(time.Hour), 10)
-
-	dupEmail := &boxoffice.User{ID: boxoffice.NewID(), Username: "c2", Email: "CAROL@example.com", CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt}
-	dupID := &boxoffice.User{ID: u.ID, Username: "c3", Email: "other@example.com", CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt}
-	bad := *e
-	bad.ID, bad.AvailableTickets = boxoffice.NewID(), 11
-	dupEvent := *e
-	_, errNoEvent := db.FindEventByID(ctx, boxoffice.NewID())
-	_, errBadID := db.FindBookingByID(ctx, "not-a-uuid")
-
+	var d driver
 	for _, c := range []struct {
-		name, code, msg string
-		err             error
+		err        error
+		kind       sqlstore.ErrorKind
+		constraint string
 	}{
-		{"email taken, other case", boxoffice.ECONFLICT, "email already registered", db.CreateUser(ctx, dupEmail)},
-		{"user id taken", boxoffice.ECONFLICT, "user already exists", db.CreateUser(ctx, dupID)},
-		{"event id taken", boxoffice.ECONFLICT, "event already exists", db.CreateEvent(ctx, &dupEvent)},
-		{"available above total", boxoffice.ECONFLICT, "not enough tickets left", db.CreateEvent(ctx, &bad)},
-		{"no such event", boxoffice.ENOTFOUND, "event not found", errNoEvent},
-		{"malformed id", boxoffice.ENOTFOUND, "booking not found", errBadID},
+		{&pgconn.PgError{Code: "23505", ConstraintName: "users_email_key"}, sqlstore.Unique, "users_email_key"},
+		{&pgconn.PgError{Code: "23503", ConstraintName: "bookings_event_id_fkey"}, sqlstore.ForeignKey, "bookings_event_id_fkey"},
+		{&pgconn.PgError{Code: "23514", ConstraintName: "users_role_check"}, sqlstore.Check, "users_role_check"},
+		{&pgconn.PgError{Code: "23502"}, sqlstore.NotNull, ""},
+		{&pgconn.PgError{Code: "57014"}, sqlstore.NoConstraint, ""}, // statement timeout: a fault
+		{pgx.ErrNoRows, sqlstore.NoConstraint, ""},
 	} {
-		if boxoffice.ErrorCode(c.err) != c.code || boxoffice.ErrorMessage(c.err) != c.msg {
-			t.Errorf("%s: got %v, want %s %q", c.name, c.err, c.code, c.msg)
+		if kind, constraint := d.Classify(c.err); kind != c.kind || constraint != c.constraint {
+			t.Errorf("Classify(%v) = %v %q, want %v %q", c.err, kind, constraint, c.kind, c.constraint)
 		}
-	}
-}
-
-func TestDBErrorTranslation(t *testing.T) {
-	t.Parallel()
-	fk := &pgconn.PgError{Code: "23503", ConstraintName: "bookings_event_id_fkey", Message: `insert violates foreign key "bookings_event_id_fkey"`}
-	unknownFK := &pgconn.PgError{Code: "23503", ConstraintName: "other_fkey", Message: "violates"}
-	check := &pgconn.PgError{Code: "23514", ConstraintName: "bookings_number_of_tickets_check", Message: "violates check"}
-	unique := &pgconn.PgError{Code: "23505", ConstraintName: "some_new_key", Message: "duplicate key value"}
-	organizer := &pgconn.PgError{Code: "23503", ConstraintName: "events_organizer_id_fkey", Message: "violates foreign key"}
-	role := &pgconn.PgError{Code: "23514", ConstraintName: "users_role_check", Message: "violates check"}
-	for _, c := range []struct {
-		err       error
-		code, msg string
-	}{
-		{pgx.ErrNoRows, boxoffice.ENOTFOUND, "event not found"},
-		{fmt.Errorf("wrapped: %w", fk), boxoffice.ENOTFOUND, "event not found"},
-		{unknownFK, boxoffice.ENOTFOUND, "a referenced record was not found"},
-		{check, boxoffice.EINVALID, "numberOfTickets must be between 1 and 10"},
-		{unique, boxoffice.ECONFLICT, "event already exists"},
-		{organizer, boxoffice.ENOTFOUND, "organizer not found"},
-		{role, boxoffice.EINVALID, "role is not valid"},
-		{boxoffice.Errorf(boxoffice.ESOLDOUT, "sold out"), boxoffice.ESOLDOUT, "sold out"},
-	} {
-		got := dbError(c.err, "find", "event")
-		if boxoffice.ErrorCode(got) != c.code || boxoffice.ErrorMessage(got) != c.msg {
-			t.Errorf("dbError(%v) = %v, want %s %q", c.err, got, c.code, c.msg)
-		}
-	}
-	// Anything else stays internal, wrapped with context, cause kept.
-	cause := &pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}
-	got := dbError(cause, "find", "event")
-	var be *boxoffice.Error
-	if errors.As(got, &be) || !errors.Is(got, cause) || !strings.HasPrefix(got.Error(), "postgres: find event: ") {
-		t.Errorf("dbError(timeout) = %v, want an internal error wrapping the cause", got)
-	}
-	if dbError(nil, "find", "event") != nil {
-		t.Error("dbError(nil) != nil")
 	}
 }
 
@@ -95,16 +42,18 @@ func TestStatementTimeout(t *testing.T) {
 	}
 	defer db.Close()
 	start := time.Now()
-	_, err = db.pool.Exec(context.Background(), "SELECT pg_sleep(5)")
+	_, err = db.Pool().Exec(context.Background(), "SELECT pg_sleep(5)")
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "57014" || time.Since(start) > 3*time.Second {
 		t.Fatalf("pg_sleep(5) = %v after %v, want a statement timeout", err, time.Since(start))
 	}
 }
 
-// The statement counter proves the batching: each method costs the
-// statements below, BEGIN and COMMIT included.
-func TestStatementCount(t *testing.T) {
+// TestRoundTrips proves the pipelining: a transaction begins with its first
+// round trip and commits with its last, so a booking batch, a cancellation
+// with its record, and an event update cost two round trips each, however
+// many statements they send. Outside a transaction a page costs one.
+func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := newDB(t)
@@ -114,18 +63,18 @@ func TestStatementCount(t *testing.T) {
 
 	var booked *boxoffice.Booking
 	steps := []struct {
-		name string
-		want int64
-		run  func() error
+		name                   string
+		statements, roundTrips int64
+		run                    func() error
 	}{
-		{"FindUserByID", 1, func() error { _, err := db.FindUserByID(ctx, u.ID); return err }},
-		{"FindUsers (count + page)", 2, func() error {
-			_, _, err := db.FindUsers(ctx, boxoffice.UserFilter{Email: "dave", Page: firstPage})
+		{"FindUserByID", 1, 1, func() error { _, err := db.Users().ByID(ctx, u.ID); return err }},
+		{"FindUsers (count + page)", 2, 1, func() error {
+			_, _, err := db.Users().Find(ctx, boxoffice.UserFilter{Email: "dave", Page: boxoffice.Page{Page: 1, Limit: 10}})
 			return err
 		}},
-		{"FindEventsByIDs", 1, func() error { _, err := db.FindEventsByIDs(ctx, []string{e.ID, other.ID}); return err }},
-		{"BookBatch of 3 on 2 events", 6, func() error {
-			res, err := db.BookBatch(ctx, []boxoffice.BookingRequest{
+		// BEGIN, lock events, lock users | insert bookings, update events, record changes, COMMIT.
+		{"BookBatch of 3 on 2 events", 7, 2, func() error {
+			res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
 				{UserID: u.ID, EventID: e.ID, Tickets: 1}, {UserID: u.ID, EventID: other.ID, Tickets: 2}, {UserID: u.ID, EventID: e.ID, Tickets: 3},
 			})
 			if err == nil {
@@ -133,131 +82,92 @@ func TestStatementCount(t *testing.T) {
 			}
 			return err
 		}},
-		{"BookBatch with nothing to book (rolls back)", 4, func() error {
-			_, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}})
+		// BEGIN and the locks | COMMIT of nothing.
+		{"BookBatch with nothing to book", 4, 2, func() error {
+			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}})
 			return err
 		}},
-		{"FindBookingsByUserIDs", 1, func() error { _, err := db.FindBookingsByUserIDs(ctx, []string{u.ID}, 10); return err }},
-		// BEGIN, the lock, two updates, the notification to other servers, COMMIT.
-		{"CancelBooking", 6, func() error { _, err := db.CancelBooking(ctx, booked.ID, boxoffice.Now()); return err }},
-		{"UpdateEvent", 4, func() error {
+		// BEGIN, lock | update the booking, give the tickets back, record, notify, COMMIT.
+		{"cancel with its change", 7, 2, func() error {
+			return db.InTx(ctx, func(tx boxoffice.Tx) error {
+				now := boxoffice.Now()
+				b, err := tx.Bookings().Update(ctx, booked.ID, func(b *boxoffice.Booking) error { return b.Cancel(now) })
+				if err != nil {
+					return err
+				}
+				return tx.Changes().Record(ctx, &boxoffice.Change{Kind: boxoffice.ChangeBookingCancelled, At: now,
+					BookingID: b.ID, EventID: b.EventID, TicketsReturned: b.NumberOfTickets})
+			})
+		}},
+		// BEGIN, lock | save, COMMIT.
+		{"update an event", 4, 2, func() error {
 			title := "Renamed"
-			_, err := db.UpdateEvent(ctx, e.ID, boxoffice.EventUpdate{Title: &title, Version: 1})
+			_, err := db.Events().Update(ctx, e.ID, boxoffice.EventUpdate{Title: &title, Version: 1}.Apply)
 			return err
+		}},
+		{"a transaction that does nothing", 0, 0, func() error {
+			return db.InTx(ctx, func(boxoffice.Tx) error { return nil })
 		}},
 	}
 	for _, s := range steps {
-		before := db.StatementCount()
+		statements, trips := db.StatementCount(), db.driver.roundTrips.Load()
 		if err := s.run(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if got := db.StatementCount() - before; got != s.want {
-			t.Errorf("%s: %d statements, want %d", s.name, got, s.want)
+		if got := db.StatementCount() - statements; got != s.statements {
+			t.Errorf("%s: %d statements, want %d", s.name, got, s.statements)
+		}
+		if got := db.driver.roundTrips.Load() - trips; got != s.roundTrips {
+			t.Errorf("%s: %d round trips, want %d", s.name, got, s.roundTrips)
 		}
 	}
 }
 
-func TestUserFilterEscapesWildcards(t *testing.T) {
+// TestNativeJoinsTheTransaction: what a library writes through the
+// transaction's pgx.Tx (as River's InsertTx does) commits and rolls back
+// with the store's writes.
+func TestNativeJoinsTheTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := newDB(t)
-	mustCreateUser(t, db, "a_b")
-	mustCreateUser(t, db, "axb")
-	mustCreateUser(t, db, "x%y")
-	mustCreateUser(t, db, `back\slash`)
-	for _, c := range []struct {
-		username string
-		want     int
-	}{{"_", 1}, {"A_B", 1}, {"%", 1}, {`\`, 1}, {"B", 3}, {"", 4}} {
-		users, n, err := db.FindUsers(ctx, boxoffice.UserFilter{Username: c.username, Page: firstPage})
-		if err != nil || n != c.want || len(users) != c.want {
-			t.Errorf("username %q: %d users (total %d, %v), want %d", c.username, len(users), n, err, c.want)
-		}
-	}
-	if _, _, err := db.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 0, Limit: 10}}); boxoffice.ErrorCode(err) != boxoffice.EINVALID {
-		t.Errorf("page 0: err = %v, want EINVALID", err)
-	}
-}
-
-func TestOrderings(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := newDB(t)
-	now := boxoffice.Now()
-	day := 24 * time.Hour
-	late := mustCreateEvent(t, db, "late", now.Add(3*day), 10)
-	soon := mustCreateEvent(t, db, "soon", now.Add(day), 10)
-	past := mustCreateEvent(t, db, "past", now.Add(-day), 10)
-	sameDay := mustCreateEvent(t, db, "soon, created later", now.Add(day), 10) // newest first among equal dates
-	u := mustCreateUser(t, db, "erin")
-	if _, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: late.ID, Tickets: 9}, {UserID: u.ID, EventID: soon.ID, Tickets: 2}}); err != nil {
+	if _, err := db.Pool().Exec(ctx, "CREATE TABLE jobs (name text)"); err != nil {
 		t.Fatal(err)
 	}
-
-	titles := func(events []*boxoffice.Event) string {
-		var s []string
-		for _, e := range events {
-			s = append(s, e.Title)
-		}
-		return strings.Join(s, " | ")
-	}
-	events, total, err := db.FindEvents(ctx, boxoffice.EventFilter{Page: firstPage})
-	if want := titles([]*boxoffice.Event{past, sameDay, soon, late}); err != nil || total != 4 || titles(events) != want {
-		t.Errorf("FindEvents = %s (%d, %v), want %s", titles(events), total, err, want)
-	}
-	popular, _ := db.PopularEvents(ctx, 2)
-	if want := "late | soon"; titles(popular) != want {
-		t.Errorf("PopularEvents = %s, want %s", titles(popular), want)
-	}
-	upcoming, _ := db.UpcomingEvents(ctx, now, 10)
-	first, second := soon, sameDay
-	if sameDay.ID < soon.ID {
-		first, second = sameDay, soon
-	}
-	if want := titles([]*boxoffice.Event{first, second, late}); titles(upcoming) != want {
-		t.Errorf("UpcomingEvents = %s, want %s", titles(upcoming), want)
-	}
-	if got, _ := db.FindEventByID(ctx, soon.ID); got.AvailableTickets != 8 || got.Version != 1 || got.Date.Location() != time.UTC || !got.Date.Equal(soon.Date) {
-		t.Errorf("soon after booking = %+v: want 8 left, version 1, date in UTC", got)
-	}
-}
-
-// Nested bookings: the newest per owner, a bound per owner, one statement.
-func TestRecentBookingsPerOwner(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := newDB(t)
-	e := mustCreateEvent(t, db, "Fest", boxoffice.Now().Add(time.Hour), 1000)
-	users := []*boxoffice.User{mustCreateUser(t, db, "u1"), mustCreateUser(t, db, "u2"), mustCreateUser(t, db, "u3")}
-	for i := 0; i < 5; i++ {
-		for _, u := range users[:2] {
-			if _, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: e.ID, Tickets: 1}}); err != nil {
-				t.Fatal(err)
+	write := func(name string, fail error) error {
+		return db.InTx(ctx, func(tx boxoffice.Tx) error {
+			if err := tx.Users().Create(ctx, newUser(name)); err != nil {
+				return err
 			}
-		}
+			native, err := tx.Native(ctx)
+			if err != nil {
+				return err
+			}
+			ptx, ok := native.(pgx.Tx)
+			if !ok {
+				t.Fatalf("Native = %T, want a pgx.Tx", native)
+			}
+			if _, err := ptx.Exec(ctx, "INSERT INTO jobs VALUES ($1)", name); err != nil {
+				return err
+			}
+			if err := ptx.Commit(ctx); err == nil {
+				t.Error("the library could commit the store's transaction")
+			}
+			return fail
+		})
 	}
-	got, err := db.FindBookingsByUserIDs(ctx, []string{users[0].ID, users[1].ID, users[2].ID, users[0].ID, "junk"}, 3)
-	if err != nil || len(got) != 6 {
-		t.Fatalf("FindBookingsByUserIDs = %d bookings, %v; want 3 for each of 2 users", len(got), err)
+	if err := write("kept", nil); err != nil {
+		t.Fatal(err)
 	}
-	all, _, _ := db.FindBookings(ctx, boxoffice.BookingFilter{UserID: users[0].ID, Page: firstPage})
-	var newest []string
-	for _, b := range got {
-		if b.UserID == users[0].ID {
-			newest = append(newest, b.ID)
-		}
+	if err := write("dropped", errors.New("abort")); err == nil {
+		t.Fatal("InTx ignored fn's error")
 	}
-	for i, id := range newest {
-		if id != all[i].ID {
-			t.Errorf("user 1's recent bookings = %v, want the 3 newest of %v", newest, all)
-			break
-		}
+	var jobs []string
+	rows, _ := db.Pool().Query(ctx, "SELECT name FROM jobs")
+	jobs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(jobs) != 1 || jobs[0] != "kept" {
+		t.Errorf("jobs = %v (%v), want only the committed one", jobs, err)
 	}
-	byEvent, err := db.FindBookingsByEventIDs(ctx, []string{e.ID}, 4)
-	if err != nil || len(byEvent) != 4 {
-		t.Errorf("FindBookingsByEventIDs = %d, %v; want 4", len(byEvent), err)
-	}
-	if none, _, err := db.FindBookings(ctx, boxoffice.BookingFilter{EventID: "junk", Page: firstPage}); err != nil || len(none) != 0 {
-		t.Errorf("malformed eventId filter = %d, %v; want no match", len(none), err)
+	if _, err := db.Users().ByEmail(ctx, "dropped@example.com"); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		t.Errorf("the rolled-back user: %v", err)
 	}
 }

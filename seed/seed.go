@@ -76,7 +76,8 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 		}
 		u := &boxoffice.User{ID: id("user", name), Username: name, Email: name + "@example.com", Role: role,
 			PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-		switch err := store.CreateUser(ctx, u); boxoffice.ErrorCode(err) {
+		switch err := create(ctx, store, func(tx boxoffice.Tx) error { return tx.Users().Create(ctx, u) },
+			&boxoffice.Change{Kind: boxoffice.ChangeUserCreated, At: now, UserID: u.ID}); boxoffice.ErrorCode(err) {
 		case "":
 			sum.Users++
 		case boxoffice.ECONFLICT: // loaded before
@@ -93,7 +94,8 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 			TotalTickets: d.tickets, AvailableTickets: d.tickets, PriceCents: d.priceCents,
 			Version: 1, OrganizerID: &organizer, CreatedAt: now, UpdatedAt: now,
 		}
-		switch err := store.CreateEvent(ctx, e); boxoffice.ErrorCode(err) {
+		switch err := create(ctx, store, func(tx boxoffice.Tx) error { return tx.Events().Create(ctx, e) },
+			&boxoffice.Change{Kind: boxoffice.ChangeEventCreated, At: now, EventID: e.ID}); boxoffice.ErrorCode(err) {
 		case "":
 			sum.Events++
 			created[i] = true
@@ -113,7 +115,7 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 	if len(reqs) == 0 {
 		return sum, nil
 	}
-	results, err := store.BookBatch(ctx, reqs)
+	results, err := store.Bookings().BookBatch(ctx, reqs)
 	if err != nil {
 		return sum, fmt.Errorf("seed bookings: %w", err)
 	}
@@ -124,4 +126,15 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 		sum.Bookings++
 	}
 	return sum, nil
+}
+
+// create runs insert and records its change, in one transaction: the demo
+// data is the system's doing.
+func create(ctx context.Context, store boxoffice.Store, insert func(boxoffice.Tx) error, c *boxoffice.Change) error {
+	return store.InTx(ctx, func(tx boxoffice.Tx) error {
+		if err := insert(tx); err != nil {
+			return err
+		}
+		return tx.Changes().Record(ctx, c)
+	})
 }

@@ -28,7 +28,7 @@ func TestLoadIsIdempotentAndConsistent(t *testing.T) {
 		t.Fatalf("second load must create nothing: %+v %v", second, err)
 	}
 	storetest.AssertInvariants(t, db)
-	upcoming, err := db.UpcomingEvents(t.Context(), boxoffice.Now(), 100)
+	upcoming, err := db.Events().Upcoming(t.Context(), boxoffice.Now(), 100)
 	if err != nil || len(upcoming) != 12 {
 		t.Fatalf("all 12 demo events must be upcoming: %d %v", len(upcoming), err)
 	}

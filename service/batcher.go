@@ -48,9 +48,10 @@ var ErrShuttingDown = errors.New("service: booking batcher is closed")
 // share a lane (and never contend for its row with each other), while
 // different events proceed in parallel.
 type Batcher struct {
-	book  BookFunc
-	opts  BatchOptions
-	lanes []*lane
+	book    BookFunc
+	opts    BatchOptions
+	lanes   []*lane
+	metrics Metrics
 
 	mu      sync.Mutex // guards closed and the WaitGroup's growth
 	closed  bool
@@ -69,10 +70,14 @@ type call struct {
 	done chan boxoffice.BookingResult // buffered: the drainer never blocks
 }
 
-// NewBatcher returns a Batcher that decides batches with book.
-func NewBatcher(book BookFunc, opts BatchOptions) *Batcher {
+// NewBatcher returns a Batcher that decides batches with book and reports
+// them to metrics (nil: nowhere).
+func NewBatcher(book BookFunc, opts BatchOptions, metrics Metrics) *Batcher {
 	opts = opts.withDefaults()
-	b := &Batcher{book: book, opts: opts, lanes: make([]*lane, opts.Lanes)}
+	if metrics == nil {
+		metrics = noMetrics{}
+	}
+	b := &Batcher{book: book, opts: opts, lanes: make([]*lane, opts.Lanes), metrics: metrics}
 	for i := range b.lanes {
 		b.lanes[i] = &lane{}
 	}
@@ -153,7 +158,9 @@ func (b *Batcher) run(batch []*call) {
 	for i, c := range live {
 		reqs[i] = c.req
 	}
+	start := time.Now()
 	results, err := b.decide(reqs)
+	b.metrics.BookingBatch(len(reqs), time.Since(start), err != nil)
 	for i, c := range live {
 		if err != nil {
 			c.done <- boxoffice.BookingResult{Err: err}

@@ -134,7 +134,7 @@ func startAll(n int, fn func(i int)) (wait func()) {
 
 func TestBatcherEveryCallerGetsItsOwnResult(t *testing.T) {
 	e := &echo{delay: time.Millisecond}
-	b := NewBatcher(e.book, BatchOptions{})
+	b := NewBatcher(e.book, BatchOptions{}, nil)
 	defer b.Close()
 
 	const n = 200
@@ -163,7 +163,7 @@ func TestBatcherEveryCallerGetsItsOwnResult(t *testing.T) {
 
 func TestBatcherCoalesces(t *testing.T) {
 	e := &echo{delay: 20 * time.Millisecond} // a slow transaction
-	b := NewBatcher(e.book, BatchOptions{})
+	b := NewBatcher(e.book, BatchOptions{}, nil)
 	defer b.Close()
 
 	const n = 200
@@ -182,7 +182,7 @@ func TestBatcherCoalesces(t *testing.T) {
 
 func TestBatcherMaxBatch(t *testing.T) {
 	e := &echo{delay: 5 * time.Millisecond}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 1, MaxBatch: 8})
+	b := NewBatcher(e.book, BatchOptions{Lanes: 1, MaxBatch: 8}, nil)
 	defer b.Close()
 
 	const n = 100
@@ -243,7 +243,7 @@ func TestBatcherLanes(t *testing.T) {
 		time.Sleep(time.Millisecond)
 		return nil
 	}}
-	b := NewBatcher(e.book, BatchOptions{Lanes: lanes})
+	b := NewBatcher(e.book, BatchOptions{Lanes: lanes}, nil)
 	defer b.Close()
 
 	wait := startAll(60, func(i int) {
@@ -274,7 +274,7 @@ func TestBatcherErrorReachesItsBatchOnly(t *testing.T) {
 		}
 		return nil
 	}}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 1})
+	b := NewBatcher(e.book, BatchOptions{Lanes: 1}, nil)
 	defer b.Close()
 
 	first := make(chan boxoffice.BookingResult, 1)
@@ -331,7 +331,7 @@ func TestBatcherPanicFailsItsBatch(t *testing.T) {
 		}
 		return nil
 	}}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 1})
+	b := NewBatcher(e.book, BatchOptions{Lanes: 1}, nil)
 	defer b.Close()
 
 	first := make(chan boxoffice.BookingResult, 1)
@@ -370,7 +370,7 @@ func TestBatcherPanicFailsItsBatch(t *testing.T) {
 func TestBatcherWrongResultCountFailsTheBatch(t *testing.T) {
 	b := NewBatcher(func(context.Context, []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
 		return nil, nil
-	}, BatchOptions{})
+	}, BatchOptions{}, nil)
 	defer b.Close()
 	r := b.Book(context.Background(), req("a", "event", 1))
 	if r.Err == nil || r.Booking != nil {
@@ -388,7 +388,7 @@ func TestBatcherDropsCancelledRequests(t *testing.T) {
 		}
 		return err
 	}}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 1})
+	b := NewBatcher(e.book, BatchOptions{Lanes: 1}, nil)
 	defer b.Close()
 
 	// Cancelled before the call: never decided.
@@ -440,7 +440,7 @@ func TestBatcherDropsCancelledRequests(t *testing.T) {
 func TestBatcherClose(t *testing.T) {
 	hold, entered, release := blocker()
 	e := &echo{hook: hold}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 2})
+	b := NewBatcher(e.book, BatchOptions{Lanes: 2}, nil)
 
 	first := make(chan boxoffice.BookingResult, 1)
 	go func() { first <- b.Book(context.Background(), req("blocker", "event", 1)) }()
@@ -497,7 +497,7 @@ func TestBatcherTimeout(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			return nil, errors.New("the batch's context has no time limit")
 		}
-	}, BatchOptions{Timeout: 50 * time.Millisecond})
+	}, BatchOptions{Timeout: 50 * time.Millisecond}, nil)
 	defer b.Close()
 	r := within(t, 5*time.Second, "a batch past its time limit", func() boxoffice.BookingResult {
 		return b.Book(context.Background(), req("slow", "event", 1))

@@ -13,7 +13,7 @@ import (
 //   - this server's own changes (SignOut, ChangePassword, SetUserRole)
 //     evict once they are committed;
 //   - changes through other servers arrive by the store's watch
-//     (boxoffice.UsersWatcher), and while the watch is not listening the
+//     (boxoffice.Store.Watch), and while the watch is not listening the
 //     cache holds nothing, since it could miss a change;
 //   - a read that began before an eviction is not cached (epoch).
 //

@@ -33,11 +33,11 @@ func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
 
 	authenticate := func(token string) (boxoffice.Caller, int64, error) {
 		before := store.StatementCount()
-		c, err := s.Authenticate(ctx, token)
+		c, err := s.Accounts.Authenticate(ctx, token)
 		return c, store.StatementCount() - before, err
 	}
 	issue := func(email string) string {
-		p, err := s.IssueToken(ctx, email)
+		p, err := s.Accounts.IssueToken(ctx, email)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
 	}
 
 	// A new role holds at once.
-	if _, err := s.SetUserRole(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: admin.ID, Role: boxoffice.RoleAdmin}),
+	if _, err := s.Users.SetUserRole(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: admin.ID, Role: boxoffice.RoleAdmin}),
 		u.ID, boxoffice.RoleOrganizer); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
 	}
 
 	// Signing out revokes at once.
-	if err := s.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: boxoffice.RoleOrganizer})); err != nil {
+	if err := s.Accounts.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: boxoffice.RoleOrganizer})); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := authenticate(token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
@@ -80,13 +80,13 @@ func TestAuthenticateWithoutCache(t *testing.T) {
 	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: -1})
 	t.Cleanup(s.Close)
 	u := mustUser(t, store, "ben")
-	p, err := s.IssueToken(t.Context(), u.Email)
+	p, err := s.Accounts.IssueToken(t.Context(), u.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
 		before := store.StatementCount()
-		if _, err := s.Authenticate(t.Context(), p.Token); err != nil {
+		if _, err := s.Accounts.Authenticate(t.Context(), p.Token); err != nil {
 			t.Fatal(err)
 		}
 		if store.StatementCount() == before {
@@ -102,18 +102,18 @@ func TestAuthenticateCacheExpires(t *testing.T) {
 	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: 50 * time.Millisecond})
 	t.Cleanup(s.Close)
 	u := mustUser(t, store, "cy")
-	p, err := s.IssueToken(t.Context(), u.Email)
+	p, err := s.Accounts.IssueToken(t.Context(), u.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Authenticate(t.Context(), p.Token); err != nil {
+	if _, err := s.Accounts.Authenticate(t.Context(), p.Token); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.UpdateUser(t.Context(), u.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
+	if _, err := store.Users().Update(t.Context(), u.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(60 * time.Millisecond)
-	if _, err := s.Authenticate(t.Context(), p.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+	if _, err := s.Accounts.Authenticate(t.Context(), p.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 		t.Fatalf("after the TTL: %v, want UNAUTHENTICATED", err)
 	}
 }
@@ -127,7 +127,7 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 	s := service.New(store, service.Options{Tokens: newTokens(t)})
 	t.Cleanup(s.Close)
 	u := mustUser(t, store, "dee")
-	p, err := s.IssueToken(ctx, u.Email)
+	p, err := s.Accounts.IssueToken(ctx, u.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 				default:
 				}
 				after := revoked.Load()
-				_, err := s.Authenticate(ctx, p.Token)
+				_, err := s.Accounts.Authenticate(ctx, p.Token)
 				switch {
 				case err == nil && after:
 					lateLetIns.Add(1)
@@ -162,7 +162,7 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 		})
 	}
 	time.Sleep(100 * time.Millisecond)
-	if err := s.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: u.Role})); err != nil {
+	if err := s.Accounts.SignOut(boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: u.Role})); err != nil {
 		t.Fatal(err)
 	}
 	revoked.Store(true)

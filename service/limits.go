@@ -25,15 +25,16 @@ var DefaultLimits = Limits{
 
 // guard counts one event against a security limit: over it, or when the
 // limiter itself fails, the request is refused (fail closed).
-func (s *Service) guard(ctx context.Context, what, key string, l boxoffice.Limit) error {
+func (b *base) guard(ctx context.Context, what, key string, l boxoffice.Limit) error {
 	if l.Events <= 0 {
 		return nil
 	}
-	wait, err := s.limiter.Allow(ctx, key, l)
+	wait, err := b.limiter.Allow(ctx, key, l)
 	if err != nil {
 		return err // INTERNAL: never let an outage open the door to brute force
 	}
 	if wait > 0 {
+		b.metrics.RateLimited(what)
 		return boxoffice.RateLimited(what, wait)
 	}
 	return nil
@@ -41,29 +42,30 @@ func (s *Service) guard(ctx context.Context, what, key string, l boxoffice.Limit
 
 // guardAddr is guard keyed on the client's address. Without one (a call
 // that did not come over the network) there is nothing to key on.
-func (s *Service) guardAddr(ctx context.Context, what, prefix string, l boxoffice.Limit) error {
+func (b *base) guardAddr(ctx context.Context, what, prefix string, l boxoffice.Limit) error {
 	addr := boxoffice.ClientAddrFromContext(ctx)
 	if addr == "" {
 		return nil
 	}
-	return s.guard(ctx, what, prefix+addr, l)
+	return b.guard(ctx, what, prefix+addr, l)
 }
 
 // spendMutation counts a change against the caller's budget. A failing
 // limiter lets the change through (fail open): a limiter outage must not
 // stop ticket sales.
-func (s *Service) spendMutation(ctx context.Context) error {
+func (b *base) spendMutation(ctx context.Context) error {
 	c := caller(ctx)
-	if c.Anonymous() || s.limits.MutationsPerUser.Events <= 0 {
+	if c.UserID == "" || b.limits.MutationsPerUser.Events <= 0 { // anonymous, or an operator
 		return nil
 	}
-	wait, err := s.limiter.Allow(ctx, "mutation:user:"+c.UserID, s.limits.MutationsPerUser)
+	wait, err := b.limiter.Allow(ctx, "mutation:user:"+c.UserID, b.limits.MutationsPerUser)
 	if err != nil {
-		s.log.ErrorContext(ctx, "rate limiter failed; letting the mutation through", "err", err,
+		b.log.ErrorContext(ctx, "rate limiter failed; letting the mutation through", "err", err,
 			"request_id", boxoffice.RequestIDFromContext(ctx))
 		return nil
 	}
 	if wait > 0 {
+		b.metrics.RateLimited("changes")
 		return boxoffice.RateLimited("changes", wait)
 	}
 	return nil

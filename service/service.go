@@ -1,7 +1,9 @@
 // Package service implements the domain services on top of a
-// boxoffice.Store: it validates input before anything reaches a database,
-// owns the rules that do not depend on the engine (no events in the past),
-// and funnels bookings through the group-commit batcher.
+// boxoffice.Store, one per entity: it validates input before anything
+// reaches a database, asks policy.go who may do what, owns the rules that
+// do not depend on the engine (no events in the past, when a booking may be
+// cancelled), makes each change and its record in one transaction, and
+// funnels bookings through the group-commit batcher.
 package service
 
 import (
@@ -15,55 +17,68 @@ import (
 	"github.com/boxoffice/boxoffice/ratelimit"
 )
 
-// Service implements boxoffice.UserService, EventService and BookingService.
-type Service struct {
-	store   boxoffice.Store
-	batcher *Batcher
-	soldOut *soldOutSet
-	callers *callerCache
-	tokens  *auth.Tokens
-	limiter boxoffice.RateLimiter
-	limits  Limits
-	log     *slog.Logger
-	now     func() time.Time
+// Services are the domain services over one store.
+type Services struct {
+	Users    *Users
+	Events   *Events
+	Bookings *Bookings
+	Accounts *Accounts
 
-	closeLimiter func() // stops the limiter New made, if it made one
-	stopWatches  func() // stops watching for changes through other servers
+	stop func() // stops the batcher, the watch and the limiter New made
 }
 
 var (
-	_ boxoffice.UserService    = (*Service)(nil)
-	_ boxoffice.EventService   = (*Service)(nil)
-	_ boxoffice.BookingService = (*Service)(nil)
-	_ boxoffice.AccountService = (*Service)(nil)
+	_ boxoffice.UserService    = (*Users)(nil)
+	_ boxoffice.EventService   = (*Events)(nil)
+	_ boxoffice.BookingService = (*Bookings)(nil)
+	_ boxoffice.AccountService = (*Accounts)(nil)
 )
 
-// Options tune a Service. Tokens is required; the rest have defaults.
+// Options tune the services. Tokens is required to sign users in; the rest
+// have defaults.
 type Options struct {
 	Tokens  *auth.Tokens          // signs and checks bearer tokens
 	Limiter boxoffice.RateLimiter // default: in memory, this process only
 	Limits  *Limits               // nil: DefaultLimits; a zero Limits: none
 	Logger  *slog.Logger          // default: slog.Default()
+	Metrics Metrics               // default: none
 
 	Batch BatchOptions
 	// SoldOutTTL is how long an event seen sold out is refused without a
 	// transaction (default 1s). Tickets given back reopen it at once,
-	// through any server where the store can watch (PostgreSQL); the TTL
-	// bounds what a missed notification costs.
+	// through any server (Store.Watch); the TTL bounds what a missed
+	// notification costs.
 	SoldOutTTL time.Duration
 	// CallerCacheTTL is how long a user's token version and role, read to
 	// check a token, are trusted without reading them again (default 1m;
 	// negative: read them on every request). Changes evict them at once,
-	// through any server where the store can watch (PostgreSQL); the TTL
-	// bounds what a change made by hand in the database costs.
+	// through any server (Store.Watch); the TTL bounds what a change made
+	// by hand in the database costs.
 	CallerCacheTTL time.Duration
 }
+
+// watchStartWait is how long New waits for the store's watch to listen.
+const watchStartWait = time.Second
 
 // DefaultCallerCacheTTL is Options.CallerCacheTTL's default.
 const DefaultCallerCacheTTL = time.Minute
 
-// New returns a Service over store. Call Close to stop its batcher.
-func New(store boxoffice.Store, opts Options) *Service {
+// base is what every service shares.
+type base struct {
+	store   boxoffice.Store
+	limiter boxoffice.RateLimiter
+	limits  Limits
+	log     *slog.Logger
+	metrics Metrics
+	now     func() time.Time
+	// react applies a committed change to what this server keeps in
+	// memory. Every change comes back through the store's watch too, but
+	// a change made here must hold from this server's next request on.
+	react func(boxoffice.Change)
+}
+
+// New returns the services over store. Call Close to stop them.
+func New(store boxoffice.Store, opts Options) *Services {
 	var owned *ratelimit.Memory
 	if opts.Limiter == nil {
 		owned = ratelimit.NewMemory()
@@ -73,61 +88,79 @@ func New(store boxoffice.Store, opts Options) *Service {
 	if opts.Limits != nil {
 		limits = *opts.Limits
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	b := &base{store: store, limiter: opts.Limiter, limits: limits, log: opts.Logger, metrics: opts.Metrics, now: boxoffice.Now}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.metrics == nil {
+		b.metrics = noMetrics{}
 	}
 	callersTTL := opts.CallerCacheTTL
 	if callersTTL == 0 {
 		callersTTL = DefaultCallerCacheTTL
 	}
-	_, shared := store.(boxoffice.UsersWatcher)
-	s := &Service{
-		store:   store,
-		batcher: NewBatcher(store.BookBatch, opts.Batch),
-		soldOut: newSoldOutSet(opts.SoldOutTTL),
-		// Shared by servers, it waits for the watch to listen; alone, it
-		// hears every change already.
-		callers: newCallerCache(max(callersTTL, 0), !shared),
-		tokens:  opts.Tokens,
-		limiter: opts.Limiter,
-		limits:  limits,
-		log:     opts.Logger,
-		now:     boxoffice.Now,
-		closeLimiter: func() {
-			if owned != nil {
-				owned.Close()
+	bookings := &Bookings{base: b, soldOut: newSoldOutSet(opts.SoldOutTTL)}
+	bookings.batcher = NewBatcher(store.Bookings().BookBatch, opts.Batch, b.metrics)
+	// The caches hold nothing until the watch listens: they could miss a change.
+	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
+	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts}
+	b.react = s.react
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	heard := make(chan struct{})
+	var once sync.Once
+	wg.Go(func() {
+		store.Watch(ctx, s.react, func(on bool) {
+			s.listening(on)
+			if on {
+				once.Do(func() { close(heard) })
 			}
-		},
+		})
+	})
+	// The caches work from the first request where the watch is quick to
+	// listen (at once on the embedded database); a database slow to answer
+	// only delays them.
+	select {
+	case <-heard:
+	case <-time.After(watchStartWait):
 	}
-	s.stopWatches = s.watch(store)
+	s.stop = func() {
+		bookings.batcher.Close()
+		cancel()
+		wg.Wait()
+		if owned != nil {
+			owned.Close()
+		}
+	}
 	return s
 }
 
-// watch follows, where the store can tell, what changes through other
-// servers: tickets given back reopen events seen sold out here, and users'
-// changes evict what checking their tokens remembered. Alone (SQLite), a
-// server makes every change itself. It returns a function that stops it.
-func (s *Service) watch(store boxoffice.Store) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	if w, ok := store.(boxoffice.TicketsWatcher); ok {
-		wg.Go(func() { w.WatchTicketsReturned(ctx, s.soldOut.clear) })
+// react applies a change, committed here or through another server, to
+// what this server keeps in memory: tickets given back reopen an event
+// seen sold out, and a user's new role or token version evicts what
+// checking their tokens remembered.
+func (s *Services) react(c boxoffice.Change) {
+	if c.TicketsReturned > 0 && c.EventID != "" {
+		s.Bookings.soldOut.clear(c.EventID)
 	}
-	if w, ok := store.(boxoffice.UsersWatcher); ok {
-		wg.Go(func() { w.WatchUsersChanged(ctx, s.callers.evict, s.callers.listening) })
+	if c.Kind == boxoffice.ChangeUserChanged && c.UserID != "" {
+		s.Accounts.callers.evict(c.UserID)
 	}
-	return func() { cancel(); wg.Wait() }
 }
+
+// listening is the store watch's state. What this server remembers about
+// other servers' changes holds only while it hears all of them.
+func (s *Services) listening(on bool) {
+	s.Accounts.callers.listening(on)
+	s.Bookings.soldOut.listening(on)
+}
+
+// Close waits for the bookings in flight to be decided, and stops watching.
+func (s *Services) Close() { s.stop() }
 
 // caller is the signed-in user making the request, or anonymous.
 func caller(ctx context.Context) boxoffice.Caller { return boxoffice.CallerFromContext(ctx) }
-
-// Close waits for the bookings in flight to be decided.
-func (s *Service) Close() {
-	s.batcher.Close()
-	s.stopWatches()
-	s.closeLimiter()
-}
 
 // validID returns EINVALID naming field when id is not a UUID.
 func validID(field, id string) error {
@@ -153,6 +186,32 @@ func validIDs(ids []string) []string {
 func validCount(field string, n, max int) error {
 	if n < 1 || n > max {
 		return boxoffice.Invalidf(field, "%s must be between 1 and %d, got %d", field, max, n)
+	}
+	return nil
+}
+
+// change runs fn in one transaction and records, in the same transaction,
+// the changes fn returns; once they are committed it applies them to this
+// server's memory (react).
+func (b *base) change(ctx context.Context, fn func(tx boxoffice.Tx) ([]*boxoffice.Change, error)) error {
+	var changes []*boxoffice.Change
+	err := b.store.InTx(ctx, func(tx boxoffice.Tx) error {
+		var err error
+		if changes, err = fn(tx); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if err := tx.Changes().Record(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		b.react(*c)
 	}
 	return nil
 }

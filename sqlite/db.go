@@ -1,5 +1,5 @@
-// Package sqlite is the embedded boxoffice store: one SQLite database file,
-// pure Go (modernc.org/sqlite), nothing to set up.
+// Package sqlite is the embedded driver of the boxoffice stores (sqlstore):
+// one SQLite database file, pure Go (modernc.org/sqlite), nothing to set up.
 //
 // SQLite allows one writer at a time. Rather than let writers race for the
 // file lock and fail with SQLITE_BUSY, all writes go through a single writer
@@ -11,25 +11,23 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
-// DB is the SQLite store. It implements boxoffice.Store and
-// boxoffice.Migrator, and is safe for concurrent use.
+// DB is the boxoffice stores on one SQLite database file, and its
+// migrations. It is safe for concurrent use.
 type DB struct {
-	writer     *sql.DB // one connection: every write transaction
-	reader     *sql.DB // read-only connections: every read
-	statements atomic.Int64
+	*sqlstore.Store
+	driver *driver
 }
 
 var (
@@ -69,18 +67,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 
-	db := &DB{}
+	d := &driver{hub: newHub()}
 	// The writer connects first so the file is in WAL mode before any reader.
-	db.writer, err = openPool(ctx, dsn(abs, writerPragmas, "immediate"), 1)
+	d.writer, err = openPool(ctx, dsn(abs, writerPragmas, "immediate"), 1)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: writer: %w", path, err)
 	}
-	db.reader, err = openPool(ctx, dsn(abs, readerPragmas, ""), max(4, runtime.GOMAXPROCS(0)))
+	d.reader, err = openPool(ctx, dsn(abs, readerPragmas, ""), max(4, runtime.GOMAXPROCS(0)))
 	if err != nil {
-		db.writer.Close()
+		d.writer.Close()
 		return nil, fmt.Errorf("sqlite: open %q: readers: %w", path, err)
 	}
-	return db, nil
+	return &DB{Store: sqlstore.New(d), driver: d}, nil
 }
 
 // dsn returns a modernc.org/sqlite URI for the file at path. txlock
@@ -109,26 +107,6 @@ func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 	return pool, nil
 }
 
-// Ping returns an error if either pool cannot reach the database.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.writer.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping writer: %w", err)
-	}
-	if err := db.reader.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping readers: %w", err)
-	}
-	return nil
-}
-
-// Close closes both pools. The last connection to close checkpoints the WAL
-// into the database file.
-func (db *DB) Close() error {
-	var errs []error
-	if db.reader != nil {
-		errs = append(errs, db.reader.Close())
-	}
-	if db.writer != nil {
-		errs = append(errs, db.writer.Close())
-	}
-	return errors.Join(errs...)
-}
+// Writer is the writer connection's pool, for libraries that keep their
+// own tables in the same file, such as a job queue.
+func (db *DB) Writer() *sql.DB { return db.driver.writer }

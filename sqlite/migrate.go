@@ -3,136 +3,151 @@ package sqlite
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
-	"path"
+	"regexp"
 	"strings"
 
-	"github.com/boxoffice/boxoffice"
 	"github.com/pressly/goose/v3"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrations returns a goose Provider for the embedded migrations. A new
-// one each time: a Provider remembers that it made its version table, which
-// DropSchema may have dropped since.
-func (db *DB) migrations() (*goose.Provider, error) {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	// Only this package's migrations: never Go migrations that some other
-	// package registered with goose globally.
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.writer, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	return p, nil
+func (db *DB) migrations() sqlstore.Migrations {
+	return sqlstore.Migrations{Provider: func() (*goose.Provider, error) {
+		fsys, err := fs.Sub(migrationFiles, "migrations")
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: migrations: %w", err)
+		}
+		// Only this package's migrations: never Go migrations that some
+		// other package registered with goose globally.
+		p, err := goose.NewProvider(goose.DialectSQLite3, db.driver.writer, fsys, goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: migrations: %w", err)
+		}
+		return p, nil
+	}}
 }
 
 // CreateSchema has nothing to create, as the database file is the
 // namespace; it takes and releases the write lock, which proves that the
 // file exists and is writable.
 func (db *DB) CreateSchema(ctx context.Context) error {
-	return db.inWriteTx(ctx, func(conn) error { return nil })
+	tx, err := db.driver.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // DropSchema drops every table, goose's version table included, in one
 // transaction.
 func (db *DB) DropSchema(ctx context.Context) error {
-	return db.inWriteTx(ctx, func(c conn) error {
-		// Foreign keys are checked at COMMIT, when all the tables are gone,
-		// rather than at each DROP's implicit DELETE.
-		if _, err := c.exec(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
-			return fmt.Errorf("sqlite: drop schema: %w", err)
-		}
-		tables, err := queryAll(ctx, c, scanString,
-			`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`)
-		if err != nil {
-			return fmt.Errorf("sqlite: drop schema: list tables: %w", err)
-		}
-		for _, t := range tables {
-			if _, err := c.exec(ctx, "DROP TABLE "+quoteIdent(t)); err != nil {
-				return fmt.Errorf("sqlite: drop schema: drop %s: %w", t, err)
-			}
-		}
-		return nil
+	tx, err := db.driver.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Foreign keys are checked at COMMIT, when all the tables are gone,
+	// rather than at each DROP's implicit DELETE.
+	var tables []string
+	err = tx.Run(ctx, &sqlstore.Query{SQL: "PRAGMA defer_foreign_keys = ON"}, &sqlstore.Query{
+		SQL:  `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`,
+		Rows: func(r sqlstore.Rows) error { return collect(r, &tables) },
 	})
+	if err != nil {
+		return fmt.Errorf("sqlite: drop schema: %w", err)
+	}
+	for _, t := range tables {
+		tx.Queue(&sqlstore.Query{SQL: "DROP TABLE " + quoteIdent(t)})
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("sqlite: drop schema: %w", err)
+	}
+	return nil
 }
 
 // MigrateUp applies every pending migration and returns those it applied.
 func (db *DB) MigrateUp(ctx context.Context) ([]boxoffice.MigrationState, error) {
-	p, err := db.migrations()
+	states, err := db.migrations().Up(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrate up: %w", err)
-	}
-	status, err := db.MigrationStatus(ctx)
-	if err != nil {
-		return nil, err
-	}
-	applied := make(map[int64]bool, len(results))
-	for _, r := range results {
-		applied[r.Source.Version] = true
-	}
-	out := []boxoffice.MigrationState{}
-	for _, s := range status {
-		if applied[s.Version] {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return states, nil
 }
 
 // MigrateDown rolls back the newest applied migration. ENOTFOUND if none is
 // applied.
 func (db *DB) MigrateDown(ctx context.Context) (*boxoffice.MigrationState, error) {
-	p, err := db.migrations()
-	if err != nil {
-		return nil, err
+	s, err := db.migrations().Down(ctx)
+	if err != nil && boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	r, err := p.Down(ctx)
-	if errors.Is(err, goose.ErrNoNextVersion) {
-		return nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no migration is applied")
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: migrate down: %w", err)
-	}
-	return &boxoffice.MigrationState{Version: r.Source.Version, Name: path.Base(r.Source.Path)}, nil
+	return s, err
 }
 
 // MigrationStatus lists every embedded migration, applied or not, oldest
 // first.
 func (db *DB) MigrationStatus(ctx context.Context) ([]boxoffice.MigrationState, error) {
-	p, err := db.migrations()
+	states, err := db.migrations().Status(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	status, err := p.Status(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migration status: %w", err)
-	}
-	out := make([]boxoffice.MigrationState, 0, len(status))
-	for _, s := range status {
-		out = append(out, boxoffice.MigrationState{
-			Version:   s.Source.Version,
-			Name:      path.Base(s.Source.Path),
-			Applied:   s.State == goose.StateApplied,
-			AppliedAt: s.AppliedAt.UTC(),
-		})
-	}
-	return out, nil
+	return states, nil
 }
 
-func scanString(s scanner) (string, error) {
-	var v string
-	err := s.Scan(&v)
-	return v, err
+// Schema lists the migrations' tables with their columns, named
+// constraints (read from each table's CREATE statement: SQLite keeps no
+// catalog of them) and indexes (SQLite's automatic ones are the
+// constraints'), for storetest to hold against the other engine's.
+func (db *DB) Schema(ctx context.Context) (boxoffice.Schema, error) {
+	var tables, lines []string
+	err := db.driver.Run(ctx,
+		&sqlstore.Query{SQL: `SELECT name, sql FROM sqlite_schema WHERE type = 'table'`, Rows: func(r sqlstore.Rows) error {
+			for r.Next() {
+				var name, sql string
+				if err := r.Scan(&name, &sql); err != nil {
+					return err
+				}
+				tables = append(tables, name)
+				lines = append(lines, "table "+name)
+				for _, m := range constraintName.FindAllStringSubmatch(sql, -1) {
+					lines = append(lines, "constraint "+name+"."+m[1])
+				}
+			}
+			return r.Err()
+		}},
+		&sqlstore.Query{SQL: `SELECT 'index ' || tbl_name || '.' || name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`,
+			Rows: func(r sqlstore.Rows) error { return collect(r, &lines) }})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read schema: %w", err)
+	}
+	for _, t := range tables {
+		err := db.driver.Run(ctx, &sqlstore.Query{SQL: "SELECT 'column ' || $1 || '.' || name FROM pragma_table_info($1)",
+			Args: []any{t}, Rows: func(r sqlstore.Rows) error { return collect(r, &lines) }})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: read schema: %w", err)
+		}
+	}
+	return sqlstore.NewSchema(lines), nil
+}
+
+var constraintName = regexp.MustCompile(`(?i)\bCONSTRAINT\s+(\w+)`)
+
+// collect appends the rows' one text column to *dst.
+func collect(r sqlstore.Rows, dst *[]string) error {
+	for r.Next() {
+		var s string
+		if err := r.Scan(&s); err != nil {
+			return err
+		}
+		*dst = append(*dst, s)
+	}
+	return r.Err()
 }
 
 // quoteIdent quotes an SQL identifier.

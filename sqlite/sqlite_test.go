@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/sqlstore"
 )
 
 // openEmpty opens a fresh, unmigrated database file in t.TempDir().
@@ -42,7 +43,7 @@ func openDB(t *testing.T) *DB {
 func dbFile(t *testing.T, db *DB) string {
 	t.Helper()
 	var file string
-	if err := db.reader.QueryRowContext(t.Context(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+	if err := db.driver.reader.QueryRowContext(t.Context(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
 		t.Fatal(err)
 	}
 	return file
@@ -52,7 +53,7 @@ func newUser(t *testing.T, db *DB, name string) *boxoffice.User {
 	t.Helper()
 	now := boxoffice.Now()
 	u := &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: strings.ToLower(name) + "@example.com", CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateUser(t.Context(), u); err != nil {
+	if err := db.Users().Create(t.Context(), u); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
 	return u
@@ -65,7 +66,7 @@ func newEvent(t *testing.T, db *DB, tickets int, date time.Time) *boxoffice.Even
 		ID: boxoffice.NewID(), Title: "Concert", Date: date.UTC().Truncate(time.Microsecond), Location: "Hall",
 		TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 1999, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.CreateEvent(t.Context(), e); err != nil {
+	if err := db.Events().Create(t.Context(), e); err != nil {
 		t.Fatalf("CreateEvent: %v", err)
 	}
 	return e
@@ -128,27 +129,27 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 			}
 		}
 	}
-	w, err := db.writer.Conn(ctx)
+	w, err := db.driver.writer.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	check("writer", w, 0)
 	for i := range 3 {
-		r, err := db.reader.Conn(ctx)
+		r, err := db.driver.reader.Conn(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer r.Close()
 		check(fmt.Sprintf("reader %d", i), r, 1)
 	}
-	if got := db.writer.Stats().MaxOpenConnections; got != 1 {
+	if got := db.driver.writer.Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer pool: %d connections, want 1", got)
 	}
-	if got := db.reader.Stats().MaxOpenConnections; got < 2 {
+	if got := db.driver.reader.Stats().MaxOpenConnections; got < 2 {
 		t.Errorf("reader pool: %d connections, want several", got)
 	}
-	if _, err := db.reader.ExecContext(ctx, "DELETE FROM users"); err == nil {
+	if _, err := db.driver.reader.ExecContext(ctx, "DELETE FROM users"); err == nil {
 		t.Error("a reader connection could write")
 	}
 }
@@ -164,27 +165,30 @@ func TestReadsProceedDuringWriteTransaction(t *testing.T) {
 	inTx := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.inWriteTx(ctx, func(c conn) error {
-			if _, err := c.exec(ctx, "UPDATE users SET username = 'changed' WHERE id = ?", u.ID); err != nil {
-				return err
-			}
-			close(inTx)
+		tx, err := db.driver.Begin(ctx)
+		if err == nil {
+			defer tx.Rollback()
+			err = tx.Run(ctx, &sqlstore.Query{SQL: "UPDATE users SET username = 'changed' WHERE id = $1", Args: []any{u.ID}})
+		}
+		close(inTx)
+		if err == nil {
 			<-release
-			return nil
-		})
+			err = tx.Commit(ctx)
+		}
+		done <- err
 	}()
 	<-inTx
 
 	readCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	got, err := db.FindUserByID(readCtx, u.ID)
+	got, err := db.Users().ByID(readCtx, u.ID)
 	if err != nil {
 		t.Fatalf("read during write transaction: %v", err)
 	}
 	if got.Username != "alice" {
 		t.Errorf("read saw uncommitted username %q", got.Username)
 	}
-	if _, total, err := db.FindUsers(readCtx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || total != 1 {
+	if _, total, err := db.Users().Find(readCtx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || total != 1 {
 		t.Errorf("FindUsers during write transaction: total %d, err %v", total, err)
 	}
 
@@ -192,7 +196,7 @@ func TestReadsProceedDuringWriteTransaction(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.FindUserByID(ctx, u.ID); got == nil || got.Username != "changed" {
+	if got, _ := db.Users().ByID(ctx, u.ID); got == nil || got.Username != "changed" {
 		t.Errorf("after commit: %+v", got)
 	}
 }
@@ -217,16 +221,16 @@ func TestStatementCount(t *testing.T) {
 	for i := range 30 {
 		reqs = append(reqs, boxoffice.BookingRequest{UserID: users[i%3].ID, EventID: ev.ID, Tickets: 1})
 	}
-	// BEGIN, events, users, one INSERT, one UPDATE, COMMIT: not one per request.
-	count("BookBatch of 30", 6, func() error { _, err := db.BookBatch(ctx, reqs); return err })
-	count("FindUserByID", 1, func() error { _, err := db.FindUserByID(ctx, users[0].ID); return err })
+	// BEGIN, events, users, one INSERT, one UPDATE, the changes, COMMIT: not one per request.
+	count("BookBatch of 30", 7, func() error { _, err := db.Bookings().BookBatch(ctx, reqs); return err })
+	count("FindUserByID", 1, func() error { _, err := db.Users().ByID(ctx, users[0].ID); return err })
 	ids := []string{users[0].ID, users[1].ID, users[2].ID}
-	count("FindBookingsByUserIDs", 1, func() error { _, err := db.FindBookingsByUserIDs(ctx, ids, 5); return err })
-	count("FindUsersByIDs", 1, func() error { _, err := db.FindUsersByIDs(ctx, ids); return err })
-	count("FindUsersByIDs, none", 0, func() error { _, err := db.FindUsersByIDs(ctx, nil); return err })
+	count("FindBookingsByUserIDs", 1, func() error { _, err := db.Bookings().ByUserIDs(ctx, ids, 5); return err })
+	count("FindUsersByIDs", 1, func() error { _, err := db.Users().ByIDs(ctx, ids); return err })
+	count("FindUsersByIDs, none", 0, func() error { _, err := db.Users().ByIDs(ctx, nil); return err })
 	// BEGIN, count, page, ROLLBACK.
 	count("FindBookings", 4, func() error {
-		_, _, err := db.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		_, _, err := db.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
 		return err
 	})
 }
@@ -247,23 +251,26 @@ func TestErrorsCarryNoDriverText(t *testing.T) {
 	noTickets.ID, noTickets.TotalTickets, noTickets.AvailableTickets = boxoffice.NewID(), 0, 0
 	tooMany := *ev
 	tooMany.ID, tooMany.AvailableTickets = boxoffice.NewID(), 11
-	_, fkErr := db.write().exec(ctx, `INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, created_at, updated_at)
-		VALUES (?, ?, ?, 1, 'CONFIRMED', '', '')`, boxoffice.NewID(), boxoffice.NewID(), ev.ID)
+	organized := *ev
+	organized.ID, organized.OrganizerID = boxoffice.NewID(), &u.ID
+	ghost := boxoffice.NewID()
+	orphan := *ev
+	orphan.ID, orphan.OrganizerID = boxoffice.NewID(), &ghost
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, canceledErr := db.FindEventByID(canceled, ev.ID)
+	_, canceledErr := db.Events().ByID(canceled, ev.ID)
 
 	for _, tc := range []struct {
 		name, code, message string
 		err                 error
 	}{
-		{"duplicate email", boxoffice.ECONFLICT, "email already registered", db.CreateUser(ctx, dupEmail)},
-		{"duplicate user id", boxoffice.ECONFLICT, "user already exists", db.CreateUser(ctx, dupUserID)},
-		{"duplicate event id", boxoffice.ECONFLICT, "event already exists", db.CreateEvent(ctx, &dupEvent)},
-		{"total tickets check", boxoffice.EINVALID, "totalTickets must be at least 1", db.CreateEvent(ctx, &noTickets)},
-		{"available tickets check", boxoffice.ECONFLICT, "not enough tickets left", db.CreateEvent(ctx, &tooMany)},
-		{"foreign key", boxoffice.ENOTFOUND, "a referenced record was not found", translate(fkErr, "insert booking", "booking")},
-		{"no such event", boxoffice.ENOTFOUND, "event not found", second(db.FindEventByID(ctx, boxoffice.NewID()))},
+		{"duplicate email", boxoffice.ECONFLICT, "email already registered", db.Users().Create(ctx, dupEmail)},
+		{"duplicate user id", boxoffice.ECONFLICT, "user already exists", db.Users().Create(ctx, dupUserID)},
+		{"duplicate event id", boxoffice.ECONFLICT, "event already exists", db.Events().Create(ctx, &dupEvent)},
+		{"total tickets check", boxoffice.EINVALID, "totalTickets must be at least 1", db.Events().Create(ctx, &noTickets)},
+		{"available tickets check", boxoffice.ECONFLICT, "not enough tickets left", db.Events().Create(ctx, &tooMany)},
+		{"foreign key", boxoffice.ENOTFOUND, "organizer not found", db.Events().Create(ctx, &orphan)},
+		{"no such event", boxoffice.ENOTFOUND, "event not found", second(db.Events().ByID(ctx, boxoffice.NewID()))},
 		{"canceled context", boxoffice.EINTERNAL, "internal error", canceledErr},
 	} {
 		wantCode(t, tc.err, tc.code)
@@ -298,7 +305,7 @@ func TestReopen(t *testing.T) {
 	// Not UTC, and to the microsecond: stored and read back in UTC.
 	date := time.Date(2099, 3, 4, 5, 6, 7, 123456000, time.FixedZone("X", 3600))
 	ev := newEvent(t, db, 5, date)
-	res, err := db.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}})
+	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("BookBatch: %v %v", err, res)
 	}
@@ -315,11 +322,11 @@ func TestReopen(t *testing.T) {
 	if err != nil || boxoffice.Pending(status) != 0 {
 		t.Fatalf("status after reopen: %v %v", status, err)
 	}
-	gotUser, err := db.FindUserByID(ctx, u.ID)
+	gotUser, err := db.Users().ByID(ctx, u.ID)
 	if err != nil || *gotUser != *u {
 		t.Errorf("user after reopen: %+v, %v; want %+v", gotUser, err, u)
 	}
-	gotEvent, err := db.FindEventByID(ctx, ev.ID)
+	gotEvent, err := db.Events().ByID(ctx, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +336,7 @@ func TestReopen(t *testing.T) {
 	if gotEvent.AvailableTickets != 3 || gotEvent.Version != 1 {
 		t.Errorf("event after booking: available %d version %d, want 3 and 1", gotEvent.AvailableTickets, gotEvent.Version)
 	}
-	gotBooking, err := db.FindBookingByID(ctx, res[0].Booking.ID)
+	gotBooking, err := db.Bookings().ByID(ctx, res[0].Booking.ID)
 	if err != nil || *gotBooking != withoutSnapshots(res[0].Booking) {
 		t.Errorf("booking after reopen: %+v, %v; want %+v", gotBooking, err, res[0].Booking)
 	}
@@ -344,12 +351,12 @@ func TestUserFilter(t *testing.T) {
 		newUser(t, db, name)
 	}
 	for filter, want := range map[string]int{"éLO": 1, "_": 1, "%": 1, `\`: 1, "A": 3, "": 5} {
-		_, total, err := db.FindUsers(ctx, boxoffice.UserFilter{Username: filter, Page: boxoffice.Page{Page: 1, Limit: 10}})
+		_, total, err := db.Users().Find(ctx, boxoffice.UserFilter{Username: filter, Page: boxoffice.Page{Page: 1, Limit: 10}})
 		if err != nil || total != want {
 			t.Errorf("username %q: %d users, %v; want %d", filter, total, err, want)
 		}
 	}
-	_, total, err := db.FindUsers(ctx, boxoffice.UserFilter{Email: "ÉLODIE@", Page: boxoffice.Page{Page: 1, Limit: 10}})
+	_, total, err := db.Users().Find(ctx, boxoffice.UserFilter{Email: "ÉLODIE@", Page: boxoffice.Page{Page: 1, Limit: 10}})
 	if err != nil || total != 1 {
 		t.Errorf("email filter: %d users, %v; want 1", total, err)
 	}

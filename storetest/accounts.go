@@ -32,7 +32,7 @@ func testAccounts(t *testing.T, open Opener) {
 		cust := MustCreateUser(t, s, "Carl") // no password: cannot sign in
 
 		for _, want := range []*boxoffice.User{admin, org, cust} {
-			got, err := s.FindUserByID(ctx, want.ID)
+			got, err := s.Users().ByID(ctx, want.ID)
 			if err != nil {
 				t.Fatalf("FindUserByID: %v", err)
 			}
@@ -40,11 +40,11 @@ func testAccounts(t *testing.T, open Opener) {
 				t.Errorf("stored %s differs from the created one: %s", want.Username, d)
 			}
 		}
-		byID, err := s.FindUsersByIDs(ctx, []string{admin.ID, org.ID})
+		byID, err := s.Users().ByIDs(ctx, []string{admin.ID, org.ID})
 		if err != nil || len(byID) != 2 {
 			t.Fatalf("FindUsersByIDs = %d users, %v; want 2", len(byID), err)
 		}
-		listed, _, err := s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		listed, _, err := s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
 		if err != nil || len(listed) != 3 {
 			t.Fatalf("FindUsers = %d users, %v; want 3", len(listed), err)
 		}
@@ -62,7 +62,7 @@ func testAccounts(t *testing.T, open Opener) {
 		if none.Role != boxoffice.RoleCustomer {
 			t.Errorf("CreateUser with no role set u.Role = %q, want %q", none.Role, boxoffice.RoleCustomer)
 		}
-		if got, err := s.FindUserByID(ctx, none.ID); err != nil || got.Role != boxoffice.RoleCustomer {
+		if got, err := s.Users().ByID(ctx, none.ID); err != nil || got.Role != boxoffice.RoleCustomer {
 			t.Errorf("user created with no role: %+v, %v; want a %s", got, err, boxoffice.RoleCustomer)
 		}
 	})
@@ -79,7 +79,7 @@ func testAccounts(t *testing.T, open Opener) {
 		MustCreateUser(t, s, "other")
 
 		for _, email := range []string{"mixed.case@example.com", "MIXED.CASE@EXAMPLE.COM", "Mixed.Case@Example.COM"} {
-			got, err := s.FindUserByEmail(ctx, email)
+			got, err := s.Users().ByEmail(ctx, email)
 			if err != nil {
 				t.Errorf("FindUserByEmail(%q): %v", email, err)
 				continue
@@ -90,7 +90,7 @@ func testAccounts(t *testing.T, open Opener) {
 		}
 		// No partial or pattern matches.
 		for _, email := range []string{"nobody@example.com", "mixed.case@example", "%@example.com", "mixed_case@example.com", ""} {
-			_, err := s.FindUserByEmail(ctx, email)
+			_, err := s.Users().ByEmail(ctx, email)
 			WantCode(t, err, boxoffice.ENOTFOUND)
 		}
 	})
@@ -110,7 +110,7 @@ func testAccounts(t *testing.T, open Opener) {
 			t.Helper()
 			waitPast(want.UpdatedAt)
 			before := boxoffice.Now()
-			got, err := s.UpdateUser(ctx, u.ID, upd)
+			got, err := s.Users().Update(ctx, u.ID, upd)
 			after := boxoffice.Now()
 			if err != nil {
 				t.Fatalf("%s: UpdateUser: %v", what, err)
@@ -123,7 +123,7 @@ func testAccounts(t *testing.T, open Opener) {
 			if d := diffUser(got, &want); d != "" {
 				t.Errorf("%s: UpdateUser returned: %s", what, d)
 			}
-			stored, err := s.FindUserByID(ctx, u.ID)
+			stored, err := s.Users().ByID(ctx, u.ID)
 			if err != nil {
 				t.Fatalf("%s: FindUserByID: %v", what, err)
 			}
@@ -148,23 +148,23 @@ func testAccounts(t *testing.T, open Opener) {
 		empty := ""
 		update("password removed", boxoffice.UserUpdate{PasswordHash: &empty}, func(w *boxoffice.User) { w.PasswordHash = "" })
 		// Any letter case of the id.
-		if got, err := s.UpdateUser(ctx, strings.ToUpper(u.ID), boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil || got.ID != u.ID || got.TokenVersion != 5 {
+		if got, err := s.Users().Update(ctx, strings.ToUpper(u.ID), boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil || got.ID != u.ID || got.TokenVersion != 5 {
 			t.Errorf("UpdateUser(upper-case id) = %+v, %v; want user %s at token version 5", got, err, u.ID)
 		}
 
-		_, err := s.UpdateUser(ctx, boxoffice.NewID(), boxoffice.UserUpdate{PasswordHash: &hash, Role: &admin, BumpTokenVersion: true})
+		_, err := s.Users().Update(ctx, boxoffice.NewID(), boxoffice.UserUpdate{PasswordHash: &hash, Role: &admin, BumpTokenVersion: true})
 		WantCode(t, err, boxoffice.ENOTFOUND)
-		_, err = s.UpdateUser(ctx, boxoffice.NewID(), boxoffice.UserUpdate{})
+		_, err = s.Users().Update(ctx, boxoffice.NewID(), boxoffice.UserUpdate{})
 		WantCode(t, err, boxoffice.ENOTFOUND)
 		for _, id := range []string{"not-a-uuid", ""} { // the service's to refuse
-			_, err = s.UpdateUser(ctx, id, boxoffice.UserUpdate{BumpTokenVersion: true})
+			_, err = s.Users().Update(ctx, id, boxoffice.UserUpdate{BumpTokenVersion: true})
 			CheckError(t, err)
 			if err == nil {
 				t.Errorf("UpdateUser(%q) succeeded", id)
 			}
 		}
 
-		if got, err := s.FindUserByID(ctx, bystander.ID); err != nil {
+		if got, err := s.Users().ByID(ctx, bystander.ID); err != nil {
 			t.Fatalf("FindUserByID: %v", err)
 		} else if d := diffUser(got, bystander); d != "" {
 			t.Errorf("updating another user changed %s: %s", bystander.Username, d)
@@ -177,18 +177,18 @@ func testAccounts(t *testing.T, open Opener) {
 		for _, role := range []boxoffice.Role{"SUPERUSER", "admin", " ADMIN"} {
 			u := NewUser("Mallory")
 			u.Role = role
-			err := s.CreateUser(ctx, u)
+			err := s.Users().Create(ctx, u)
 			wantInvalidRole(t, "CreateUser with role "+string(role), err)
 		}
-		if _, n, err := s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
+		if _, n, err := s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
 			t.Errorf("after refused inserts: %d users (err %v), want 0", n, err)
 		}
 
 		u := MustCreateUser(t, s, "Victor")
 		bad, hash := boxoffice.Role("ROOT"), testHash
-		_, err := s.UpdateUser(ctx, u.ID, boxoffice.UserUpdate{Role: &bad, PasswordHash: &hash, BumpTokenVersion: true})
+		_, err := s.Users().Update(ctx, u.ID, boxoffice.UserUpdate{Role: &bad, PasswordHash: &hash, BumpTokenVersion: true})
 		wantInvalidRole(t, "UpdateUser with role ROOT", err)
-		if got, err := s.FindUserByID(ctx, u.ID); err != nil {
+		if got, err := s.Users().ByID(ctx, u.ID); err != nil {
 			t.Fatalf("FindUserByID: %v", err)
 		} else if d := diffUser(got, u); d != "" {
 			t.Errorf("a refused update changed the user: %s", d)
@@ -226,21 +226,21 @@ func testAccounts(t *testing.T, open Opener) {
 			}
 		}
 		for _, want := range all {
-			got, err := s.FindEventByID(ctx, want.ID)
+			got, err := s.Events().ByID(ctx, want.ID)
 			check("FindEventByID", []*boxoffice.Event{got}, err, 1)
 		}
-		got, _, err := s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		got, _, err := s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
 		check("FindEvents", got, err, 3)
-		got, err = s.FindEventsByIDs(ctx, []string{organized.ID, orphan.ID, upper.ID})
+		got, err = s.Events().ByIDs(ctx, []string{organized.ID, orphan.ID, upper.ID})
 		check("FindEventsByIDs", got, err, 3)
-		got, err = s.PopularEvents(ctx, 10)
+		got, err = s.Events().Popular(ctx, 10)
 		check("PopularEvents", got, err, 3)
-		got, err = s.UpcomingEvents(ctx, Tick(), 10)
+		got, err = s.Events().Upcoming(ctx, Tick(), 10)
 		check("UpcomingEvents", got, err, 3)
 
 		// Updates keep the organizer.
 		title := "Renamed"
-		updated, err := s.UpdateEvent(ctx, organized.ID, boxoffice.EventUpdate{Title: &title, Version: 1})
+		updated, err := updateEvent(ctx, s, organized.ID, boxoffice.EventUpdate{Title: &title, Version: 1})
 		if err != nil {
 			t.Fatalf("UpdateEvent: %v", err)
 		}
@@ -269,15 +269,15 @@ func testAccounts(t *testing.T, open Opener) {
 		for _, id := range []string{boxoffice.NewID(), "not-a-uuid"} {
 			e := NewEvent(10, time.Hour)
 			e.OrganizerID = &id
-			err := s.CreateEvent(ctx, e)
+			err := s.Events().Create(ctx, e)
 			WantCode(t, err, boxoffice.ENOTFOUND)
 			if msg := boxoffice.ErrorMessage(err); msg != "organizer not found" {
 				t.Errorf("CreateEvent with organizer %q: message %q, want %q", id, msg, "organizer not found")
 			}
-			_, err = s.FindEventByID(ctx, e.ID)
+			_, err = s.Events().ByID(ctx, e.ID)
 			WantCode(t, err, boxoffice.ENOTFOUND)
 		}
-		if _, n, err := s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
+		if _, n, err := s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
 			t.Errorf("after refused inserts: %d events (err %v), want 0", n, err)
 		}
 		MustCreateEvent(t, s, 1, time.Hour) // the store works on
@@ -308,7 +308,7 @@ func testAccounts(t *testing.T, open Opener) {
 			}
 			b = append(b, MustBook(t, s, p.u, p.e, 1+i%3))
 		}
-		if _, err := s.CancelBooking(ctx, b[3].ID, Tick()); err != nil {
+		if _, err := cancelBooking(ctx, s, b[3].ID, Tick()); err != nil {
 			t.Fatalf("CancelBooking: %v", err)
 		}
 		ids := func(is ...int) []string {
@@ -344,7 +344,7 @@ func testAccounts(t *testing.T, open Opener) {
 		}
 		for _, c := range cases {
 			c.filter.Page = boxoffice.Page{Page: 1, Limit: 10}
-			got, total, err := s.FindBookings(ctx, c.filter)
+			got, total, err := s.Bookings().Find(ctx, c.filter)
 			if err != nil {
 				t.Errorf("%s: FindBookings: %v", c.name, err)
 				continue
@@ -359,12 +359,12 @@ func testAccounts(t *testing.T, open Opener) {
 		}
 
 		// Pages: the total counts all of the organizer's bookings.
-		got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{OrganizerID: olga.ID, Page: boxoffice.Page{Page: 2, Limit: 2}})
+		got, total, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{OrganizerID: olga.ID, Page: boxoffice.Page{Page: 2, Limit: 2}})
 		if err != nil || total != 5 {
 			t.Fatalf("FindBookings olga's page 2: total %d, err %v; want 5", total, err)
 		}
 		wantIDs(t, "olga's page 2 of 2", bookingIDs(got), ids(3, 2))
-		got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{OrganizerID: olga.ID, Page: boxoffice.Page{Page: 4, Limit: 2}})
+		got, total, err = s.Bookings().Find(ctx, boxoffice.BookingFilter{OrganizerID: olga.ID, Page: boxoffice.Page{Page: 4, Limit: 2}})
 		if err != nil || total != 5 || len(got) != 0 {
 			t.Errorf("FindBookings olga's page past the end: %d bookings, total %d, err %v; want 0, 5", len(got), total, err)
 		}
@@ -381,7 +381,7 @@ func testAccounts(t *testing.T, open Opener) {
 		admin.Role, admin.PasswordHash = boxoffice.RoleAdmin, testHash
 		MustInsertUser(t, e, admin)
 		org := MustCreateUserWithRole(t, e, "Olga", boxoffice.RoleOrganizer)
-		if _, err := e.UpdateUser(ctx, org.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
+		if _, err := e.Users().Update(ctx, org.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
 			t.Fatalf("UpdateUser: %v", err)
 		}
 		buyer := MustCreateUser(t, e, "Bea")
@@ -389,7 +389,7 @@ func testAccounts(t *testing.T, open Opener) {
 		plain := MustCreateEvent(t, e, 5, 2*time.Hour)
 		kept := MustBook(t, e, buyer, organized, 3)
 		MustBook(t, e, admin, plain, 1)
-		if _, err := e.CancelBooking(ctx, kept.ID, Tick()); err != nil {
+		if _, err := cancelBooking(ctx, e, kept.ID, Tick()); err != nil {
 			t.Fatal(err)
 		}
 		MustBook(t, e, buyer, organized, 2)
@@ -434,7 +434,7 @@ func testAccounts(t *testing.T, open Opener) {
 			t.Errorf("MigrateUp again applied versions %v, want %v", got, want)
 		}
 		for _, u := range []*boxoffice.User{admin, org, buyer} {
-			got, err := e.FindUserByID(ctx, u.ID)
+			got, err := e.Users().ByID(ctx, u.ID)
 			if err != nil {
 				t.Fatalf("FindUserByID after down and up: %v", err)
 			}
@@ -463,15 +463,15 @@ func testAccounts(t *testing.T, open Opener) {
 
 		// And the new columns work again.
 		hash := testHash2
-		if got, err := e.UpdateUser(ctx, org.ID, boxoffice.UserUpdate{PasswordHash: &hash, BumpTokenVersion: true}); err != nil || got.TokenVersion != 1 || got.PasswordHash != hash {
+		if got, err := e.Users().Update(ctx, org.ID, boxoffice.UserUpdate{PasswordHash: &hash, BumpTokenVersion: true}); err != nil || got.TokenVersion != 1 || got.PasswordHash != hash {
 			t.Errorf("UpdateUser after down and up = %+v, %v", got, err)
 		}
 		again := MustCreateOrganizedEvent(t, e, org, 5, time.Hour)
 		MustBook(t, e, buyer, again, 1)
-		if _, n, err := e.FindBookings(ctx, boxoffice.BookingFilter{OrganizerID: org.ID, Page: page}); err != nil || n != 1 {
+		if _, n, err := e.Bookings().Find(ctx, boxoffice.BookingFilter{OrganizerID: org.ID, Page: page}); err != nil || n != 1 {
 			t.Errorf("FindBookings by organizer after down and up: %d, %v; want 1", n, err)
 		}
-		if got, err := e.FindUserByEmail(ctx, strings.ToUpper(buyer.Email)); err != nil || got.ID != buyer.ID {
+		if got, err := e.Users().ByEmail(ctx, strings.ToUpper(buyer.Email)); err != nil || got.ID != buyer.ID {
 			t.Errorf("FindUserByEmail after down and up = %v, %v", got, err)
 		}
 		usable(t, e)

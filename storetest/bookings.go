@@ -18,7 +18,7 @@ func testBookings(t *testing.T, open Opener) {
 		other := MustCreateEvent(t, s, 10, 24*time.Hour)
 
 		before := boxoffice.Now()
-		res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}})
+		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}})
 		after := boxoffice.Now()
 		if err != nil {
 			t.Fatalf("BookBatch: %v", err)
@@ -48,10 +48,10 @@ func testBookings(t *testing.T, open Opener) {
 		WantAvailable(t, s, ev.ID, 7)
 		WantAvailable(t, s, other.ID, 10)
 
-		_, err = s.FindBookingByID(ctx, boxoffice.NewID())
+		_, err = s.Bookings().ByID(ctx, boxoffice.NewID())
 		WantCode(t, err, boxoffice.ENOTFOUND)
 
-		res, err = s.BookBatch(ctx, nil)
+		res, err = s.Bookings().BookBatch(ctx, nil)
 		if err != nil || len(res) != 0 {
 			t.Errorf("BookBatch(nil) = %v, %v; want no results, no error", res, err)
 		}
@@ -90,7 +90,7 @@ func testBookings(t *testing.T, open Opener) {
 			{boxoffice.ESOLDOUT, 3}, {"", 3}, {"", 0}, {boxoffice.ESOLDOUT, 0}, {boxoffice.ESOLDOUT, 3},
 			{"", 0}, {boxoffice.ENOTFOUND, 0},
 		}
-		res, err := s.BookBatch(ctx, reqs)
+		res, err := s.Bookings().BookBatch(ctx, reqs)
 		if err != nil {
 			t.Fatalf("BookBatch: %v", err)
 		}
@@ -127,7 +127,7 @@ func testBookings(t *testing.T, open Opener) {
 		WantAvailable(t, s, ev.ID, 0)
 		WantAvailable(t, s, small.ID, 0)
 		WantAvailable(t, s, past.ID, 10)
-		_, n, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 100}})
+		_, n, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 100}})
 		if err != nil || n != len(booked) || n != 4 {
 			t.Errorf("FindBookings: %d bookings (err %v), want the 4 confirmed", n, err)
 		}
@@ -141,7 +141,7 @@ func testBookings(t *testing.T, open Opener) {
 		ev := MustCreateEvent(t, s, 2, time.Hour)
 		past := MustCreateEvent(t, s, 2, -time.Hour)
 		before := MustFindEvent(t, s, ev.ID)
-		res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{
+		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
 			{UserID: u.ID, EventID: ev.ID, Tickets: 3},
 			{UserID: u.ID, EventID: past.ID, Tickets: 1},
 			{UserID: boxoffice.NewID(), EventID: ev.ID, Tickets: 1},
@@ -156,7 +156,7 @@ func testBookings(t *testing.T, open Opener) {
 			t.Errorf("failed requests changed the event: %s", d)
 		}
 		WantAvailable(t, s, past.ID, 2)
-		if _, n, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
+		if _, n, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 0 {
 			t.Errorf("failed requests left %d bookings (err %v)", n, err)
 		}
 	})
@@ -176,7 +176,7 @@ func testBookings(t *testing.T, open Opener) {
 			given = given.Add(321 * time.Nanosecond)
 		}
 		now := given.UTC().Truncate(time.Microsecond)
-		got, err := s.CancelBooking(ctx, b.ID, given)
+		got, err := cancelBooking(ctx, s, b.ID, given)
 		if err != nil {
 			t.Fatalf("CancelBooking: %v", err)
 		}
@@ -193,20 +193,20 @@ func testBookings(t *testing.T, open Opener) {
 		}
 		WantAvailable(t, s, ev.ID, 9)
 
-		_, err = s.CancelBooking(ctx, b.ID, Tick())
+		_, err = cancelBooking(ctx, s, b.ID, Tick())
 		WantCode(t, err, boxoffice.ECONFLICT)
 		WantAvailable(t, s, ev.ID, 9)
 		if d := diffBooking(MustFindBooking(t, s, b.ID), &want); d != "" {
 			t.Errorf("a second cancel changed the booking: %s", d)
 		}
 
-		_, err = s.CancelBooking(ctx, boxoffice.NewID(), Tick())
+		_, err = cancelBooking(ctx, s, boxoffice.NewID(), Tick())
 		WantCode(t, err, boxoffice.ENOTFOUND)
 
 		// Once the event has started (by the now given), no cancel: at its
 		// very date as well as after.
 		for _, at := range []time.Time{ev.Date, ev.Date.Add(time.Hour)} {
-			_, err = s.CancelBooking(ctx, keep.ID, at)
+			_, err = cancelBooking(ctx, s, keep.ID, at)
 			WantCode(t, err, boxoffice.ECONFLICT)
 		}
 		if d := diffBooking(MustFindBooking(t, s, keep.ID), keep); d != "" {
@@ -237,7 +237,7 @@ func testBookings(t *testing.T, open Opener) {
 			}
 			b = append(b, MustBook(t, s, p.u, p.e, i+1))
 		}
-		if _, err := s.CancelBooking(ctx, b[2].ID, Tick()); err != nil {
+		if _, err := cancelBooking(ctx, s, b[2].ID, Tick()); err != nil {
 			t.Fatalf("CancelBooking: %v", err)
 		}
 		ids := func(is ...int) []string {
@@ -271,7 +271,7 @@ func testBookings(t *testing.T, open Opener) {
 				name := fmt.Sprintf("%s (WithUserAndEvent %v)", c.name, with)
 				c.filter.Page = boxoffice.Page{Page: 1, Limit: 10}
 				c.filter.WithUserAndEvent = with
-				got, total, err := s.FindBookings(ctx, c.filter)
+				got, total, err := s.Bookings().Find(ctx, c.filter)
 				if err != nil {
 					t.Errorf("%s: FindBookings: %v", name, err)
 					continue
@@ -285,24 +285,24 @@ func testBookings(t *testing.T, open Opener) {
 		}
 
 		for _, with := range []bool{false, true} {
-			got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 2, Limit: 4}, WithUserAndEvent: with})
+			got, total, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 2, Limit: 4}, WithUserAndEvent: with})
 			if err != nil || total != 6 {
 				t.Fatalf("FindBookings page 2: total %d, err %v; want 6", total, err)
 			}
 			wantIDs(t, "page 2 of 4", bookingIDs(got), ids(1, 0))
 			wantUserAndEvent(t, s, "page 2 of 4", got, with)
-			got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{EventID: e1.ID, Page: boxoffice.Page{Page: 2, Limit: 2}, WithUserAndEvent: with})
+			got, total, err = s.Bookings().Find(ctx, boxoffice.BookingFilter{EventID: e1.ID, Page: boxoffice.Page{Page: 2, Limit: 2}, WithUserAndEvent: with})
 			if err != nil || total != 4 {
 				t.Fatalf("FindBookings event page 2: total %d, err %v; want 4", total, err)
 			}
 			wantIDs(t, "event's page 2 of 2", bookingIDs(got), ids(2, 0))
 			wantUserAndEvent(t, s, "event's page 2 of 2", got, with)
 		}
-		got, total, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}, WithUserAndEvent: true})
+		got, total, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}, WithUserAndEvent: true})
 		if err != nil || total != 6 || got == nil || len(got) != 0 {
 			t.Errorf("page past the end, WithUserAndEvent: %v, total %d, err %v; want an empty list, 6", got, total, err)
 		}
-		got, total, err = s.FindBookings(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}})
+		got, total, err = s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: boxoffice.Page{Page: 3, Limit: 4}})
 		if err != nil || total != 6 || got == nil || len(got) != 0 {
 			t.Errorf("page past the end: %v, total %d, err %v; want an empty list, 6", got, total, err)
 		}
@@ -325,7 +325,7 @@ func testBookings(t *testing.T, open Opener) {
 			}
 			b = append(b, MustBook(t, s, p.u, p.e, 1))
 		}
-		if _, err := s.CancelBooking(ctx, b[5].ID, Tick()); err != nil { // cancelled ones are listed too
+		if _, err := cancelBooking(ctx, s, b[5].ID, Tick()); err != nil { // cancelled ones are listed too
 			t.Fatalf("CancelBooking: %v", err)
 		}
 		ids := func(is ...int) []string {
@@ -338,7 +338,7 @@ func testBookings(t *testing.T, open Opener) {
 
 		// u1: 5 3 1 0; u2: 6 4 2; u3: none.
 		before := s.StatementCount()
-		got, err := s.FindBookingsByUserIDs(ctx, []string{u1.ID, u2.ID, u3.ID, boxoffice.NewID(), u1.ID}, 2)
+		got, err := s.Bookings().ByUserIDs(ctx, []string{u1.ID, u2.ID, u3.ID, boxoffice.NewID(), u1.ID}, 2)
 		if n := s.StatementCount() - before; n != 1 {
 			t.Errorf("FindBookingsByUserIDs for 4 users: %d statements, want 1", n)
 		}
@@ -353,7 +353,7 @@ func testBookings(t *testing.T, open Opener) {
 				}
 			}
 		}
-		got, err = s.FindBookingsByUserIDs(ctx, []string{u1.ID}, 10)
+		got, err = s.Bookings().ByUserIDs(ctx, []string{u1.ID}, 10)
 		if err != nil {
 			t.Fatalf("FindBookingsByUserIDs: %v", err)
 		}
@@ -361,7 +361,7 @@ func testBookings(t *testing.T, open Opener) {
 
 		// e1: 6 3 2 0; e2: 5 4 1; e3: none.
 		before = s.StatementCount()
-		got, err = s.FindBookingsByEventIDs(ctx, []string{e3.ID, e2.ID, e1.ID}, 3)
+		got, err = s.Bookings().ByEventIDs(ctx, []string{e3.ID, e2.ID, e1.ID}, 3)
 		if n := s.StatementCount() - before; n != 1 {
 			t.Errorf("FindBookingsByEventIDs for 3 events: %d statements, want 1", n)
 		}
@@ -369,13 +369,13 @@ func testBookings(t *testing.T, open Opener) {
 			t.Fatalf("FindBookingsByEventIDs: %v", err)
 		}
 		wantIDs(t, "3 most recent per event", sorted(bookingIDs(got)), ids(6, 3, 2, 5, 4, 1))
-		got, err = s.FindBookingsByEventIDs(ctx, []string{e1.ID, e2.ID}, 1)
+		got, err = s.Bookings().ByEventIDs(ctx, []string{e1.ID, e2.ID}, 1)
 		if err != nil {
 			t.Fatalf("FindBookingsByEventIDs: %v", err)
 		}
 		wantIDs(t, "most recent per event", sorted(bookingIDs(got)), ids(6, 5))
 
-		got, err = s.FindBookingsByEventIDs(ctx, nil, 5)
+		got, err = s.Bookings().ByEventIDs(ctx, nil, 5)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("FindBookingsByEventIDs(nil) = %v, %v; want an empty list", got, err)
 		}
@@ -402,11 +402,11 @@ func wantUserAndEvent(t *testing.T, s boxoffice.Store, name string, bookings []*
 			}
 			continue
 		}
-		u, err := s.FindUserByID(t.Context(), b.UserID)
+		u, err := s.Users().ByID(t.Context(), b.UserID)
 		if err != nil {
 			t.Fatalf("FindUserByID: %v", err)
 		}
-		e, err := s.FindEventByID(t.Context(), b.EventID)
+		e, err := s.Events().ByID(t.Context(), b.EventID)
 		if err != nil {
 			t.Fatalf("FindEventByID: %v", err)
 		}

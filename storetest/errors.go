@@ -19,75 +19,75 @@ func testErrors(t *testing.T, open Opener) {
 		ev := MustCreateEvent(t, s, 2, time.Hour)
 		past := MustCreateEvent(t, s, 2, -time.Hour)
 		b := MustBook(t, s, u, ev, 1)
-		if _, err := s.CancelBooking(ctx, b.ID, Tick()); err != nil {
+		if _, err := cancelBooking(ctx, s, b.ID, Tick()); err != nil {
 			t.Fatalf("CancelBooking: %v", err)
 		}
 		b = MustBook(t, s, u, ev, 1)
 
 		dupEmail := NewUser("other")
 		dupEmail.Email = "TAKEN@example.com"
-		WantCode(t, s.CreateUser(ctx, dupEmail), boxoffice.ECONFLICT)
+		WantCode(t, s.Users().Create(ctx, dupEmail), boxoffice.ECONFLICT)
 		dupID := NewUser("another")
 		dupID.ID = u.ID
-		WantCode(t, s.CreateUser(ctx, dupID), boxoffice.ECONFLICT)
+		WantCode(t, s.Users().Create(ctx, dupID), boxoffice.ECONFLICT)
 		dupEvent := NewEvent(3, time.Hour)
 		dupEvent.ID = ev.ID
-		WantCode(t, s.CreateEvent(ctx, dupEvent), boxoffice.ECONFLICT)
+		WantCode(t, s.Events().Create(ctx, dupEvent), boxoffice.ECONFLICT)
 
 		// Rules the tables enforce even when the caller skipped validation.
 		zero := NewEvent(1, time.Hour)
 		zero.TotalTickets, zero.AvailableTickets = 0, 0
-		err := s.CreateEvent(ctx, zero)
+		err := s.Events().Create(ctx, zero)
 		WantCode(t, err, boxoffice.EINVALID)
 		if f := boxoffice.ErrorField(err); f != "totalTickets" {
 			t.Errorf("CreateEvent with 0 tickets: field %q, want totalTickets", f)
 		}
 		negative := NewEvent(1, time.Hour)
 		negative.PriceCents = -1
-		err = s.CreateEvent(ctx, negative)
+		err = s.Events().Create(ctx, negative)
 		WantCode(t, err, boxoffice.EINVALID)
 		if f := boxoffice.ErrorField(err); f != "price" {
 			t.Errorf("CreateEvent with a negative price: field %q, want price", f)
 		}
 		over := NewEvent(1, time.Hour)
 		over.AvailableTickets = 2
-		err = s.CreateEvent(ctx, over)
+		err = s.Events().Create(ctx, over)
 		CheckError(t, err)
 		if code := boxoffice.ErrorCode(err); code == "" || code == boxoffice.EINTERNAL {
 			t.Errorf("CreateEvent with more available than total tickets: code %q (%v), want a client-facing code", code, err)
 		}
-		if _, n, err := s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 2 {
+		if _, n, err := s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 2 {
 			t.Errorf("after refused inserts: %d events (err %v), want 2", n, err)
 		}
 
 		for _, id := range []string{boxoffice.NewID()} {
-			_, err = s.FindUserByID(ctx, id)
+			_, err = s.Users().ByID(ctx, id)
 			WantCode(t, err, boxoffice.ENOTFOUND)
-			_, err = s.FindEventByID(ctx, id)
+			_, err = s.Events().ByID(ctx, id)
 			WantCode(t, err, boxoffice.ENOTFOUND)
-			_, err = s.FindBookingByID(ctx, id)
+			_, err = s.Bookings().ByID(ctx, id)
 			WantCode(t, err, boxoffice.ENOTFOUND)
-			_, err = s.CancelBooking(ctx, id, Tick())
+			_, err = cancelBooking(ctx, s, id, Tick())
 			WantCode(t, err, boxoffice.ENOTFOUND)
-			_, err = s.UpdateEvent(ctx, id, boxoffice.EventUpdate{Version: 1})
+			_, err = updateEvent(ctx, s, id, boxoffice.EventUpdate{Version: 1})
 			WantCode(t, err, boxoffice.ENOTFOUND)
 		}
 		// Malformed ids are the service's to refuse; a store that gets one
 		// anyway must not answer with driver text either.
 		for _, id := range []string{"not-a-uuid", "", "'; DROP TABLE users; --"} {
-			_, err = s.FindUserByID(ctx, id)
+			_, err = s.Users().ByID(ctx, id)
 			CheckError(t, err)
-			_, err = s.FindEventByID(ctx, id)
+			_, err = s.Events().ByID(ctx, id)
 			CheckError(t, err)
-			_, err = s.FindBookingByID(ctx, id)
+			_, err = s.Bookings().ByID(ctx, id)
 			CheckError(t, err)
-			_, err = s.CancelBooking(ctx, id, Tick())
+			_, err = cancelBooking(ctx, s, id, Tick())
 			CheckError(t, err)
-			_, err = s.UpdateEvent(ctx, id, boxoffice.EventUpdate{Version: 1})
+			_, err = updateEvent(ctx, s, id, boxoffice.EventUpdate{Version: 1})
 			CheckError(t, err)
-			_, _, err = s.FindBookings(ctx, boxoffice.BookingFilter{UserID: id, EventID: id, Page: boxoffice.Page{Page: 1, Limit: 1}})
+			_, _, err = s.Bookings().Find(ctx, boxoffice.BookingFilter{UserID: id, EventID: id, Page: boxoffice.Page{Page: 1, Limit: 1}})
 			CheckError(t, err)
-			res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: id, EventID: id, Tickets: 1}, {UserID: u.ID, EventID: id, Tickets: 1}})
+			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: id, EventID: id, Tickets: 1}, {UserID: u.ID, EventID: id, Tickets: 1}})
 			CheckError(t, err)
 			for _, r := range res {
 				CheckError(t, r.Err)
@@ -95,18 +95,18 @@ func testErrors(t *testing.T, open Opener) {
 		}
 		MustFindEvent(t, s, ev.ID) // no statement above did harm
 
-		_, err = s.CancelBooking(ctx, b.ID, ev.Date)
+		_, err = cancelBooking(ctx, s, b.ID, ev.Date)
 		WantCode(t, err, boxoffice.ECONFLICT)
 		none := 0 // below the 1 ticket sold
-		_, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{TotalTickets: &none, Version: 1})
+		_, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{TotalTickets: &none, Version: 1})
 		WantCode(t, err, boxoffice.ECONFLICT)
-		_, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{Version: 7})
+		_, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{Version: 7})
 		WantCode(t, err, boxoffice.ECONFLICT)
 		title := strings.Repeat("x", 201)
-		_, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{Title: &title, Version: 1})
+		_, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{Title: &title, Version: 1})
 		WantCode(t, err, boxoffice.EINVALID)
 
-		res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{
+		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
 			{UserID: u.ID, EventID: ev.ID, Tickets: 5},
 			{UserID: u.ID, EventID: past.ID, Tickets: 1},
 			{UserID: boxoffice.NewID(), EventID: ev.ID, Tickets: 1},

@@ -22,7 +22,7 @@ func testEvents(t *testing.T, open Opener) {
 		MustInsertEvent(t, s, zoned)
 
 		for _, want := range []*boxoffice.Event{plain, rich, zoned} {
-			got, err := s.FindEventByID(ctx, want.ID)
+			got, err := s.Events().ByID(ctx, want.ID)
 			if err != nil {
 				t.Fatalf("FindEventByID: %v", err)
 			}
@@ -30,12 +30,12 @@ func testEvents(t *testing.T, open Opener) {
 				t.Errorf("stored event differs from the created one: %s", d)
 			}
 		}
-		_, err := s.FindEventByID(ctx, boxoffice.NewID())
+		_, err := s.Events().ByID(ctx, boxoffice.NewID())
 		WantCode(t, err, boxoffice.ENOTFOUND)
 
 		dup := NewEvent(5, time.Hour)
 		dup.ID = plain.ID
-		WantCode(t, s.CreateEvent(ctx, dup), boxoffice.ECONFLICT)
+		WantCode(t, s.Events().Create(ctx, dup), boxoffice.ECONFLICT)
 		if got := MustFindEvent(t, s, plain.ID); got.TotalTickets != 10 {
 			t.Errorf("a conflicting insert changed the event: %d tickets", got.TotalTickets)
 		}
@@ -57,7 +57,7 @@ func testEvents(t *testing.T, open Opener) {
 		e4 := mk(date.Add(-2 * time.Hour))
 		want := []*boxoffice.Event{e4, e2, e1, e0, e3}
 
-		got, total, err := s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		got, total, err := s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
 		if err != nil {
 			t.Fatalf("FindEvents: %v", err)
 		}
@@ -66,13 +66,13 @@ func testEvents(t *testing.T, open Opener) {
 		}
 		wantIDs(t, "events by date, then newest first", eventIDs(got), eventIDs(want))
 
-		got, total, err = s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 2, Limit: 2}})
+		got, total, err = s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 2, Limit: 2}})
 		if err != nil || total != 5 {
 			t.Fatalf("FindEvents page 2: total %d, err %v", total, err)
 		}
 		wantIDs(t, "page 2 of 2", eventIDs(got), eventIDs(want[2:4]))
 
-		got, total, err = s.FindEvents(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 4, Limit: 2}})
+		got, total, err = s.Events().Find(ctx, boxoffice.EventFilter{Page: boxoffice.Page{Page: 4, Limit: 2}})
 		if err != nil || total != 5 || got == nil || len(got) != 0 {
 			t.Errorf("page past the end: %v, total %d, err %v; want an empty list, 5", got, total, err)
 		}
@@ -88,7 +88,7 @@ func testEvents(t *testing.T, open Opener) {
 		e9 := MustCreateEvent(t, s, 9, 4*time.Hour)
 		MustBook(t, s, u, e8, 7) // 1 left: now the most popular
 
-		got, err := s.PopularEvents(ctx, 3)
+		got, err := s.Events().Popular(ctx, 3)
 		if err != nil {
 			t.Fatalf("PopularEvents: %v", err)
 		}
@@ -96,7 +96,7 @@ func testEvents(t *testing.T, open Opener) {
 		if len(got) > 0 && got[0].AvailableTickets != 1 {
 			t.Errorf("PopularEvents: first has %d available, want 1", got[0].AvailableTickets)
 		}
-		got, err = s.PopularEvents(ctx, 10)
+		got, err = s.Events().Popular(ctx, 10)
 		if err != nil {
 			t.Fatalf("PopularEvents: %v", err)
 		}
@@ -112,20 +112,20 @@ func testEvents(t *testing.T, open Opener) {
 		in2 := MustCreateEvent(t, s, 5, 2*time.Hour)
 		_ = past
 
-		got, err := s.UpcomingEvents(ctx, boxoffice.Now(), 2)
+		got, err := s.Events().Upcoming(ctx, boxoffice.Now(), 2)
 		if err != nil {
 			t.Fatalf("UpcomingEvents: %v", err)
 		}
 		wantIDs(t, "UpcomingEvents(now, 2)", eventIDs(got), eventIDs([]*boxoffice.Event{in1, in2}))
 
-		got, err = s.UpcomingEvents(ctx, boxoffice.Now(), 10)
+		got, err = s.Events().Upcoming(ctx, boxoffice.Now(), 10)
 		if err != nil {
 			t.Fatalf("UpcomingEvents: %v", err)
 		}
 		wantIDs(t, "UpcomingEvents(now, 10)", eventIDs(got), eventIDs([]*boxoffice.Event{in1, in2, in3}))
 
 		// "After now" is strictly after the time given, not the clock's.
-		got, err = s.UpcomingEvents(ctx, in2.Date, 10)
+		got, err = s.Events().Upcoming(ctx, in2.Date, 10)
 		if err != nil {
 			t.Fatalf("UpcomingEvents: %v", err)
 		}
@@ -141,7 +141,7 @@ func testEvents(t *testing.T, open Opener) {
 		title, loc, desc := "Renamed", "Arena", "Now with fireworks"
 		date := ev.Date.Add(48 * time.Hour)
 		price := int64(4999)
-		got, err := s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{
+		got, err := updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{
 			Title: &title, Location: &loc, Description: &desc, Date: &date, PriceCents: &price, Version: 1,
 		})
 		if err != nil {
@@ -169,7 +169,7 @@ func testEvents(t *testing.T, open Opener) {
 		if zoned.Nanosecond()%1000 == 0 {
 			zoned = zoned.Add(123 * time.Nanosecond)
 		}
-		got, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{Date: &zoned, Version: 2})
+		got, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{Date: &zoned, Version: 2})
 		if err != nil {
 			t.Fatalf("UpdateEvent date: %v", err)
 		}
@@ -181,7 +181,7 @@ func testEvents(t *testing.T, open Opener) {
 
 		// A stale version changes nothing.
 		stale := "Stale"
-		_, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{Title: &stale, Version: 1})
+		_, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{Title: &stale, Version: 1})
 		WantCode(t, err, boxoffice.ECONFLICT)
 		if d := diffEvent(MustFindEvent(t, s, ev.ID), got); d != "" {
 			t.Errorf("a stale update changed the event: %s", d)
@@ -189,13 +189,13 @@ func testEvents(t *testing.T, open Opener) {
 
 		// A malformed field changes nothing.
 		blank := "  "
-		_, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{Title: &blank, Version: 3})
+		_, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{Title: &blank, Version: 3})
 		WantCode(t, err, boxoffice.EINVALID)
 		if f := boxoffice.ErrorField(err); f != "title" {
 			t.Errorf("blank title: field %q, want title", f)
 		}
 
-		_, err = s.UpdateEvent(ctx, boxoffice.NewID(), boxoffice.EventUpdate{Title: &title, Version: 1})
+		_, err = updateEvent(ctx, s, boxoffice.NewID(), boxoffice.EventUpdate{Title: &title, Version: 1})
 		WantCode(t, err, boxoffice.ENOTFOUND)
 		AssertInvariants(t, s)
 	})
@@ -210,14 +210,14 @@ func testEvents(t *testing.T, open Opener) {
 		before := MustFindEvent(t, s, ev.ID)
 
 		five := 5
-		_, err := s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{TotalTickets: &five, Version: before.Version})
+		_, err := updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{TotalTickets: &five, Version: before.Version})
 		WantCode(t, err, boxoffice.ECONFLICT)
 		if d := diffEvent(MustFindEvent(t, s, ev.ID), before); d != "" {
 			t.Errorf("totalTickets below sold changed the event: %s", d)
 		}
 
 		fifteen := 15
-		got, err := s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{TotalTickets: &fifteen, Version: before.Version})
+		got, err := updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{TotalTickets: &fifteen, Version: before.Version})
 		if err != nil {
 			t.Fatalf("UpdateEvent totalTickets 15: %v", err)
 		}
@@ -228,7 +228,7 @@ func testEvents(t *testing.T, open Opener) {
 		WantAvailable(t, s, ev.ID, 9)
 
 		six := 6
-		got, err = s.UpdateEvent(ctx, ev.ID, boxoffice.EventUpdate{TotalTickets: &six, Version: got.Version})
+		got, err = updateEvent(ctx, s, ev.ID, boxoffice.EventUpdate{TotalTickets: &six, Version: got.Version})
 		if err != nil {
 			t.Fatalf("UpdateEvent totalTickets down to the sold 6: %v", err)
 		}
@@ -254,7 +254,7 @@ func testEvents(t *testing.T, open Opener) {
 		b := MustCreateEvent(t, s, 2, -time.Hour)
 		MustCreateEvent(t, s, 3, time.Hour)
 
-		got, err := s.FindEventsByIDs(ctx, []string{b.ID, boxoffice.NewID(), a.ID, a.ID})
+		got, err := s.Events().ByIDs(ctx, []string{b.ID, boxoffice.NewID(), a.ID, a.ID})
 		if err != nil {
 			t.Fatalf("FindEventsByIDs: %v", err)
 		}
@@ -268,7 +268,7 @@ func testEvents(t *testing.T, open Opener) {
 				t.Errorf("FindEventsByIDs: %s", d)
 			}
 		}
-		got, err = s.FindEventsByIDs(ctx, nil)
+		got, err = s.Events().ByIDs(ctx, nil)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("FindEventsByIDs(nil) = %v, %v; want an empty list", got, err)
 		}

@@ -62,7 +62,7 @@ func MustCreateUser(t testing.TB, s boxoffice.Store, name string) *boxoffice.Use
 // MustInsertUser inserts u through the store, as given.
 func MustInsertUser(t testing.TB, s boxoffice.Store, u *boxoffice.User) *boxoffice.User {
 	t.Helper()
-	if err := s.CreateUser(context.Background(), u); err != nil {
+	if err := s.Users().Create(context.Background(), u); err != nil {
 		t.Fatalf("CreateUser(%q, %q): %v", u.Username, u.Email, err)
 	}
 	return u
@@ -98,7 +98,7 @@ func MustCreateOrganizedEvent(t testing.TB, s boxoffice.Store, organizer *boxoff
 // MustInsertEvent inserts e through the store, as given.
 func MustInsertEvent(t testing.TB, s boxoffice.Store, e *boxoffice.Event) *boxoffice.Event {
 	t.Helper()
-	if err := s.CreateEvent(context.Background(), e); err != nil {
+	if err := s.Events().Create(context.Background(), e); err != nil {
 		t.Fatalf("CreateEvent(%q): %v", e.Title, err)
 	}
 	return e
@@ -108,7 +108,7 @@ func MustInsertEvent(t testing.TB, s boxoffice.Store, e *boxoffice.Event) *boxof
 // and fails t unless the booking is confirmed.
 func MustBook(t testing.TB, s boxoffice.Store, user *boxoffice.User, event *boxoffice.Event, tickets int) *boxoffice.Booking {
 	t.Helper()
-	res, err := s.BookBatch(context.Background(), []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: tickets}})
+	res, err := s.Bookings().BookBatch(context.Background(), []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: tickets}})
 	if err != nil {
 		t.Fatalf("BookBatch: %v", err)
 	}
@@ -124,7 +124,7 @@ func MustBook(t testing.TB, s boxoffice.Store, user *boxoffice.User, event *boxo
 // MustFindEvent returns the stored event id.
 func MustFindEvent(t testing.TB, s boxoffice.Store, id string) *boxoffice.Event {
 	t.Helper()
-	e, err := s.FindEventByID(context.Background(), id)
+	e, err := s.Events().ByID(context.Background(), id)
 	if err != nil {
 		t.Fatalf("FindEventByID(%s): %v", id, err)
 	}
@@ -134,7 +134,7 @@ func MustFindEvent(t testing.TB, s boxoffice.Store, id string) *boxoffice.Event 
 // MustFindBooking returns the stored booking id.
 func MustFindBooking(t testing.TB, s boxoffice.Store, id string) *boxoffice.Booking {
 	t.Helper()
-	b, err := s.FindBookingByID(context.Background(), id)
+	b, err := s.Bookings().ByID(context.Background(), id)
 	if err != nil {
 		t.Fatalf("FindBookingByID(%s): %v", id, err)
 	}
@@ -194,14 +194,14 @@ func AssertInvariants(t testing.TB, s boxoffice.Store) {
 	t.Helper()
 	ctx := context.Background()
 	events := allPages(t, func(p boxoffice.Page) ([]*boxoffice.Event, int, error) {
-		return s.FindEvents(ctx, boxoffice.EventFilter{Page: p})
+		return s.Events().Find(ctx, boxoffice.EventFilter{Page: p})
 	})
 	for _, e := range events {
 		if e.AvailableTickets < 0 || e.AvailableTickets > e.TotalTickets {
 			t.Errorf("event %s: %d available of %d", e.ID, e.AvailableTickets, e.TotalTickets)
 		}
 		bookings := allPages(t, func(p boxoffice.Page) ([]*boxoffice.Booking, int, error) {
-			return s.FindBookings(ctx, boxoffice.BookingFilter{EventID: e.ID, Page: p})
+			return s.Bookings().Find(ctx, boxoffice.BookingFilter{EventID: e.ID, Page: p})
 		})
 		sold := 0
 		for _, b := range bookings {
@@ -377,4 +377,15 @@ func diffTime(field string, got, want time.Time) []string {
 		return []string{fmt.Sprintf("%s %v not in UTC", field, got)}
 	}
 	return nil
+}
+
+// cancelBooking cancels a booking at now through the store, as the
+// service does (boxoffice.Booking.Cancel under the store's lock).
+func cancelBooking(ctx context.Context, s boxoffice.Store, id string, now time.Time) (*boxoffice.Booking, error) {
+	return s.Bookings().Update(ctx, id, func(b *boxoffice.Booking) error { return b.Cancel(now) })
+}
+
+// updateEvent applies upd through the store, as the service does.
+func updateEvent(ctx context.Context, s boxoffice.Store, id string, upd boxoffice.EventUpdate) (*boxoffice.Event, error) {
+	return s.Events().Update(ctx, id, upd.Apply)
 }

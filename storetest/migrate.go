@@ -98,6 +98,7 @@ func testMigrations(t *testing.T, open Opener) {
 		}
 		empty(t, e)
 		usable(t, e)
+		wantSchema(t, e)
 	})
 
 	t.Run("DropSchemaCreateSchemaUp", func(t *testing.T) {
@@ -158,13 +159,13 @@ func empty(t *testing.T, s boxoffice.Store) {
 	t.Helper()
 	ctx := t.Context()
 	page := boxoffice.Page{Page: 1, Limit: 10}
-	if _, n, err := s.FindUsers(ctx, boxoffice.UserFilter{Page: page}); err != nil || n != 0 {
+	if _, n, err := s.Users().Find(ctx, boxoffice.UserFilter{Page: page}); err != nil || n != 0 {
 		t.Errorf("FindUsers: %d users, err %v; want an empty store", n, err)
 	}
-	if _, n, err := s.FindEvents(ctx, boxoffice.EventFilter{Page: page}); err != nil || n != 0 {
+	if _, n, err := s.Events().Find(ctx, boxoffice.EventFilter{Page: page}); err != nil || n != 0 {
 		t.Errorf("FindEvents: %d events, err %v; want an empty store", n, err)
 	}
-	if _, n, err := s.FindBookings(ctx, boxoffice.BookingFilter{Page: page}); err != nil || n != 0 {
+	if _, n, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: page}); err != nil || n != 0 {
 		t.Errorf("FindBookings: %d bookings, err %v; want an empty store", n, err)
 	}
 }
@@ -176,12 +177,12 @@ func tablesGone(t *testing.T, s boxoffice.Store) {
 	ctx := t.Context()
 	page := boxoffice.Page{Page: 1, Limit: 10}
 	checks := map[string]error{}
-	_, checks["FindUserByID"] = s.FindUserByID(ctx, boxoffice.NewID())
-	_, _, checks["FindUsers"] = s.FindUsers(ctx, boxoffice.UserFilter{Page: page})
-	_, _, checks["FindEvents"] = s.FindEvents(ctx, boxoffice.EventFilter{Page: page})
-	_, _, checks["FindBookings"] = s.FindBookings(ctx, boxoffice.BookingFilter{Page: page})
-	checks["CreateUser"] = s.CreateUser(ctx, NewUser("ghost"))
-	_, checks["BookBatch"] = s.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: boxoffice.NewID(), EventID: boxoffice.NewID(), Tickets: 1}})
+	_, checks["FindUserByID"] = s.Users().ByID(ctx, boxoffice.NewID())
+	_, _, checks["FindUsers"] = s.Users().Find(ctx, boxoffice.UserFilter{Page: page})
+	_, _, checks["FindEvents"] = s.Events().Find(ctx, boxoffice.EventFilter{Page: page})
+	_, _, checks["FindBookings"] = s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: page})
+	checks["CreateUser"] = s.Users().Create(ctx, NewUser("ghost"))
+	_, checks["BookBatch"] = s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: boxoffice.NewID(), EventID: boxoffice.NewID(), Tickets: 1}})
 	for op, err := range checks {
 		if code := boxoffice.ErrorCode(err); code != boxoffice.EINTERNAL {
 			t.Errorf("%s with the tables gone: code %q (%v), want %q", op, code, err, boxoffice.EINTERNAL)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice"
-	"github.com/boxoffice/boxoffice/service"
 )
 
 // Race sizes: as many buyers as the README promises, for a fifth of the
@@ -33,7 +32,7 @@ func testRace(t *testing.T, open Opener) {
 		var ok, soldOut atomic.Int64
 		race(raceBuyers, func(i int) {
 			req := boxoffice.BookingRequest{UserID: users[i%len(users)].ID, EventID: ev.ID, Tickets: 1}
-			res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{req})
+			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{req})
 			switch {
 			case err != nil:
 				t.Errorf("buyer %d: BookBatch: %v", i, err)
@@ -46,35 +45,6 @@ func testRace(t *testing.T, open Opener) {
 				soldOut.Add(1)
 			default:
 				t.Errorf("buyer %d: unexpected result %+v", i, res[0])
-			}
-		})
-		wantSoldOut(t, s, ev, ok.Load(), soldOut.Load())
-	})
-
-	t.Run("ServiceOversell", func(t *testing.T) {
-		s := Migrated(t, open)
-		users := raceUsers(t, s, 10)
-		ev := MustCreateEvent(t, s, raceTickets, time.Hour)
-		ctx, cancel := context.WithTimeout(t.Context(), raceTimeout)
-		defer cancel()
-		svc := service.New(s, service.Options{})
-		defer svc.Close()
-
-		var ok, soldOut atomic.Int64
-		race(raceBuyers, func(i int) {
-			u := users[i%len(users)]
-			req := boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 1}
-			// Each buyer signed in, booking for themselves.
-			asBuyer := boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: u.ID, Role: u.Role})
-			b, err := svc.CreateBooking(asBuyer, req)
-			switch {
-			case err == nil && b != nil && b.UserID == req.UserID && b.EventID == ev.ID:
-				ok.Add(1)
-			case boxoffice.ErrorCode(err) == boxoffice.ESOLDOUT:
-				CheckError(t, err)
-				soldOut.Add(1)
-			default:
-				t.Errorf("buyer %d: CreateBooking = %+v, %v", i, b, err)
 			}
 		})
 		wantSoldOut(t, s, ev, ok.Load(), soldOut.Load())
@@ -139,7 +109,7 @@ func testRace(t *testing.T, open Opener) {
 					ev := events[(i+j*(1+i%2))%len(events)]
 					reqs = append(reqs, boxoffice.BookingRequest{UserID: users[(i+j)%len(users)].ID, EventID: ev.ID, Tickets: 1 + (i+j)%3})
 				}
-				res, err := s.BookBatch(ctx, reqs)
+				res, err := s.Bookings().BookBatch(ctx, reqs)
 				if err != nil || len(res) != len(reqs) {
 					t.Errorf("booker %d: BookBatch: %d results, %v", i, len(res), err)
 					return
@@ -156,7 +126,7 @@ func testRace(t *testing.T, open Opener) {
 				}
 			case i < bookers+cancellers:
 				bk := toCancel[i-bookers]
-				got, err := s.CancelBooking(ctx, bk.ID, boxoffice.Now())
+				got, err := cancelBooking(ctx, s, bk.ID, boxoffice.Now())
 				if err != nil {
 					t.Errorf("cancel %s: %v", bk.ID, err)
 					return
@@ -166,7 +136,7 @@ func testRace(t *testing.T, open Opener) {
 				}
 				record(bk.EventID, -bk.NumberOfTickets)
 			case i < bookers+cancellers+contenders:
-				_, err := s.CancelBooking(ctx, contested.ID, boxoffice.Now())
+				_, err := cancelBooking(ctx, s, contested.ID, boxoffice.Now())
 				switch boxoffice.ErrorCode(err) {
 				case "":
 					contestedWins.Add(1)
@@ -176,7 +146,7 @@ func testRace(t *testing.T, open Opener) {
 					t.Errorf("contended cancel: %v", err)
 				}
 			case i < bookers+cancellers+contenders+bookCancels:
-				res, err := s.BookBatch(ctx, []boxoffice.BookingRequest{{UserID: users[i%len(users)].ID, EventID: a.ID, Tickets: 1}})
+				res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: users[i%len(users)].ID, EventID: a.ID, Tickets: 1}})
 				if err != nil || len(res) != 1 {
 					t.Errorf("book-cancel %d: BookBatch: %d results, %v", i, len(res), err)
 					return
@@ -188,7 +158,7 @@ func testRace(t *testing.T, open Opener) {
 					return
 				}
 				record(a.ID, 1)
-				if _, err := s.CancelBooking(ctx, res[0].Booking.ID, boxoffice.Now()); err != nil {
+				if _, err := cancelBooking(ctx, s, res[0].Booking.ID, boxoffice.Now()); err != nil {
 					t.Errorf("book-cancel %d: cancel: %v", i, err)
 					return
 				}
@@ -197,11 +167,11 @@ func testRace(t *testing.T, open Opener) {
 				// Readers see consistent pages while the writers work.
 				for !done.Load() && ctx.Err() == nil {
 					for _, ev := range events {
-						if _, _, err := s.FindBookings(ctx, boxoffice.BookingFilter{EventID: ev.ID, Page: boxoffice.Page{Page: 1, Limit: 5}}); err != nil {
+						if _, _, err := s.Bookings().Find(ctx, boxoffice.BookingFilter{EventID: ev.ID, Page: boxoffice.Page{Page: 1, Limit: 5}}); err != nil {
 							t.Errorf("reader: FindBookings: %v", err)
 							return
 						}
-						if e, err := s.FindEventByID(ctx, ev.ID); err != nil {
+						if e, err := s.Events().ByID(ctx, ev.ID); err != nil {
 							t.Errorf("reader: FindEventByID: %v", err)
 							return
 						} else if e.AvailableTickets < 0 || e.AvailableTickets > e.TotalTickets {
@@ -267,7 +237,7 @@ func wantSoldOut(t *testing.T, s boxoffice.Store, ev *boxoffice.Event, ok, soldO
 			raceBuyers, raceTickets, ok, soldOut, raceTickets, raceBuyers-raceTickets)
 	}
 	WantAvailable(t, s, ev.ID, 0)
-	_, n, err := s.FindBookings(context.Background(), boxoffice.BookingFilter{
+	_, n, err := s.Bookings().Find(context.Background(), boxoffice.BookingFilter{
 		EventID: ev.ID, Status: boxoffice.BookingConfirmed, Page: boxoffice.Page{Page: 1, Limit: 1},
 	})
 	if err != nil || n != raceTickets {

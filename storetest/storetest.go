@@ -32,7 +32,8 @@ type Opener = func(t *testing.T) Engine
 
 // Run runs the conformance suite against the engines open returns, one
 // fresh engine per case. The cases are subtests, grouped by concept:
-// Migrations, Users, Events, Bookings, Accounts, Errors, IDs and Race.
+// Migrations, Schema, Changes, Transactions, Users, Events, Bookings,
+// Accounts, Errors, IDs and Race.
 func Run(t *testing.T, open func(t *testing.T) Engine) {
 	t.Helper()
 	groups := []struct {
@@ -40,6 +41,9 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		run  func(t *testing.T, open Opener)
 	}{
 		{"Migrations", testMigrations},
+		{"Schema", testSchema},
+		{"Changes", testChanges},
+		{"Transactions", testTransactions},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},

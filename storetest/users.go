@@ -11,14 +11,14 @@ func testUsers(t *testing.T, open Opener) {
 		ctx := t.Context()
 		s := Migrated(t, open)
 		u := MustCreateUser(t, s, "Alice")
-		got, err := s.FindUserByID(ctx, u.ID)
+		got, err := s.Users().ByID(ctx, u.ID)
 		if err != nil {
 			t.Fatalf("FindUserByID: %v", err)
 		}
 		if d := diffUser(got, u); d != "" {
 			t.Errorf("stored user differs from the created one: %s", d)
 		}
-		_, err = s.FindUserByID(ctx, boxoffice.NewID())
+		_, err = s.Users().ByID(ctx, boxoffice.NewID())
 		WantCode(t, err, boxoffice.ENOTFOUND)
 	})
 
@@ -29,13 +29,13 @@ func testUsers(t *testing.T, open Opener) {
 
 		other := NewUser("bobby")
 		other.Email = "BOB@Example.COM" // bob@example.com in another case
-		WantCode(t, s.CreateUser(ctx, other), boxoffice.ECONFLICT)
+		WantCode(t, s.Users().Create(ctx, other), boxoffice.ECONFLICT)
 
 		sameID := NewUser("robert")
 		sameID.ID = u.ID
-		WantCode(t, s.CreateUser(ctx, sameID), boxoffice.ECONFLICT)
+		WantCode(t, s.Users().Create(ctx, sameID), boxoffice.ECONFLICT)
 
-		if _, n, err := s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 1 {
+		if _, n, err := s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 1 {
 			t.Errorf("after the conflicts: %d users (err %v), want 1", n, err)
 		}
 		// The store works on after a failed insert.
@@ -51,7 +51,7 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		id := func(i int) string { return users[i].ID }
 
-		got, total, err := s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
+		got, total, err := s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 1, Limit: 10}})
 		if err != nil {
 			t.Fatalf("FindUsers: %v", err)
 		}
@@ -60,7 +60,7 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		wantIDs(t, "users, newest first", userIDs(got), []string{id(4), id(3), id(2), id(1), id(0)})
 
-		got, total, err = s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 2, Limit: 2}})
+		got, total, err = s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 2, Limit: 2}})
 		if err != nil {
 			t.Fatalf("FindUsers page 2: %v", err)
 		}
@@ -69,13 +69,13 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		wantIDs(t, "page 2 of 2", userIDs(got), []string{id(2), id(1)})
 
-		got, total, err = s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 3, Limit: 2}})
+		got, total, err = s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 3, Limit: 2}})
 		if err != nil || total != 5 {
 			t.Fatalf("FindUsers page 3: total %d, err %v", total, err)
 		}
 		wantIDs(t, "page 3 of 2", userIDs(got), []string{id(0)})
 
-		got, total, err = s.FindUsers(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 9, Limit: 2}})
+		got, total, err = s.Users().Find(ctx, boxoffice.UserFilter{Page: boxoffice.Page{Page: 9, Limit: 2}})
 		if err != nil || total != 5 || len(got) != 0 {
 			t.Errorf("page past the end: %d users, total %d, err %v; want 0, 5, nil", len(got), total, err)
 		}
@@ -121,7 +121,7 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		for _, c := range cases {
 			c.filter.Page = boxoffice.Page{Page: 1, Limit: 10}
-			got, total, err := s.FindUsers(ctx, c.filter)
+			got, total, err := s.Users().Find(ctx, c.filter)
 			if err != nil {
 				t.Errorf("%s: FindUsers: %v", c.name, err)
 				continue
@@ -133,7 +133,7 @@ func testUsers(t *testing.T, open Opener) {
 		}
 
 		// A filtered page: total counts the matches, not the page.
-		got, total, err := s.FindUsers(ctx, boxoffice.UserFilter{Email: "example.com", Page: boxoffice.Page{Page: 2, Limit: 2}})
+		got, total, err := s.Users().Find(ctx, boxoffice.UserFilter{Email: "example.com", Page: boxoffice.Page{Page: 2, Limit: 2}})
 		if err != nil {
 			t.Fatalf("FindUsers filtered page 2: %v", err)
 		}
@@ -150,7 +150,7 @@ func testUsers(t *testing.T, open Opener) {
 		b := MustCreateUser(t, s, "ben")
 		MustCreateUser(t, s, "cid")
 
-		got, err := s.FindUsersByIDs(ctx, []string{b.ID, boxoffice.NewID(), a.ID, b.ID})
+		got, err := s.Users().ByIDs(ctx, []string{b.ID, boxoffice.NewID(), a.ID, b.ID})
 		if err != nil {
 			t.Fatalf("FindUsersByIDs: %v", err)
 		}
@@ -165,11 +165,11 @@ func testUsers(t *testing.T, open Opener) {
 			}
 		}
 
-		got, err = s.FindUsersByIDs(ctx, []string{boxoffice.NewID()})
+		got, err = s.Users().ByIDs(ctx, []string{boxoffice.NewID()})
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("FindUsersByIDs(unknown) = %v, %v; want an empty list", got, err)
 		}
-		got, err = s.FindUsersByIDs(ctx, nil)
+		got, err = s.Users().ByIDs(ctx, nil)
 		if err != nil || got == nil || len(got) != 0 {
 			t.Errorf("FindUsersByIDs(nil) = %v, %v; want an empty list", got, err)
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -10,24 +12,34 @@ import (
 // migrate down to nothing, schema drop, and a database a server then uses.
 func TestCommandsOnEmbeddedDatabase(t *testing.T) {
 	dir := workdir(t, "DATABASE_URL=sqlite:data/box.db")
-	steps := []struct {
+	files, err := filepath.Glob("../../sqlite/migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the embedded engine's migrations: %v, %v", files, err)
+	}
+	n := len(files)
+	pending, applied := fmt.Sprintf("%d pending", n), fmt.Sprintf("%d migration(s) applied", n)
+	type step struct {
 		args []string
 		want string
-	}{
+	}
+	steps := []step{
 		{[]string{"schema", "create"}, "schema created"},
-		{[]string{"migrate", "status"}, "2 pending"},
-		{[]string{"migrate"}, "2 migration(s) applied"},
+		{[]string{"migrate", "status"}, pending},
+		{[]string{"migrate"}, applied},
 		{[]string{"migrate", "status"}, "0 pending"},
 		{[]string{"seed"}, "10 users, 12 events, 12 bookings created"},
 		{[]string{"seed"}, "0 users, 0 events, 0 bookings created"},
-		{[]string{"migrate", "down"}, "rolled back 00002"},
-		{[]string{"migrate", "down"}, "rolled back 00001"},
-		{[]string{"migrate", "down"}, "no migration is applied"},
-		{[]string{"migrate"}, "2 migration(s) applied"},
-		{[]string{"schema", "drop"}, "every table is gone"},
-		{[]string{"migrate", "status"}, "2 pending"},
-		{[]string{"migrate"}, "2 migration(s) applied"},
 	}
+	for i := n; i >= 1; i-- {
+		steps = append(steps, step{[]string{"migrate", "down"}, fmt.Sprintf("rolled back %05d", i)})
+	}
+	steps = append(steps,
+		step{[]string{"migrate", "down"}, "no migration is applied"},
+		step{[]string{"migrate"}, applied},
+		step{[]string{"schema", "drop"}, "every table is gone"},
+		step{[]string{"migrate", "status"}, pending},
+		step{[]string{"migrate"}, applied},
+	)
 	for _, st := range steps {
 		out, err := cli(t, dir, st.args...)
 		if err != nil || !strings.Contains(out, st.want) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/postgres"
+	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
 
@@ -75,4 +77,37 @@ func withEngine(ctx context.Context, fn func(cfg config.Config, db engine) error
 	}
 	defer db.Close()
 	return fn(cfg, db)
+}
+
+// withServices is withEngine with the domain services over the database:
+// the frame of the commands that act as an operator (users, token).
+func withServices(ctx context.Context, fn func(cfg config.Config, svc *service.Services) error) error {
+	return withEngine(ctx, func(cfg config.Config, db engine) error {
+		tokens, err := signer(cfg)
+		if err != nil {
+			return err
+		}
+		svc := service.New(db, service.Options{Tokens: tokens, Logger: slog.New(slog.DiscardHandler)})
+		defer svc.Close()
+		return fn(cfg, svc)
+	})
+}
+
+// operator is ctx as the command line's: an admin without an account.
+func operator(ctx context.Context) context.Context {
+	return boxoffice.NewContextWithCaller(ctx, boxoffice.Operator)
+}
+
+// cliError is err as a command prints it: the client-safe message of a
+// domain error, naming the field at fault; anything else in full, since
+// the operator is the one who reads the log.
+func cliError(err error) error {
+	var e *boxoffice.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if e.Field != "" {
+		return fmt.Errorf("--%s: %s", e.Field, e.Message)
+	}
+	return errors.New(e.Message)
 }

@@ -52,14 +52,14 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	defer svc.Close() // after the server has drained: bookings in flight are decided
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
-			Users: svc, Events: svc, Bookings: svc, Accounts: svc, Logger: log,
+			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log,
 			Introspection: cfg.Introspection,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
 		Ready:          db.Ping,
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
-		Authenticate:   svc.Authenticate,
+		Authenticate:   svc.Accounts.Authenticate,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustProxy:     cfg.TrustProxy,
 	})

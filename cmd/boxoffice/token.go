@@ -6,10 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
-	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/config"
+	"github.com/boxoffice/boxoffice/service"
 )
 
 // runToken is `boxoffice token --email E`: prints a bearer token for an
@@ -23,20 +22,12 @@ func runToken(ctx context.Context, args []string, stdout io.Writer) error {
 	if *email == "" {
 		return errors.New("usage: boxoffice token --email E")
 	}
-	return withEngine(ctx, func(cfg config.Config, db engine) error {
-		tokens, err := signer(cfg)
+	return withServices(ctx, func(_ config.Config, svc *service.Services) error {
+		p, err := svc.Accounts.IssueToken(operator(ctx), *email)
 		if err != nil {
-			return err
+			return fmt.Errorf("token for %s: %w", *email, cliError(err))
 		}
-		u, err := db.FindUserByEmail(ctx, strings.ToLower(strings.TrimSpace(*email)))
-		if err != nil {
-			return fmt.Errorf("find %s: %s", *email, boxoffice.ErrorMessage(err))
-		}
-		token, _, err := tokens.Issue(u.ID, u.TokenVersion, boxoffice.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, token)
+		fmt.Fprintln(stdout, p.Token)
 		return nil
 	})
 }

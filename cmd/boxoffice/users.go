@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/boxoffice/boxoffice"
-	"github.com/boxoffice/boxoffice/auth"
 	"github.com/boxoffice/boxoffice/config"
+	"github.com/boxoffice/boxoffice/service"
 )
 
 // runUsers is `boxoffice users create …`: how operators make the first
@@ -34,30 +34,20 @@ func runUsers(ctx context.Context, args []string, stdout io.Writer) error {
 	if !u.Role.Valid() {
 		return fmt.Errorf("--role must be customer, organizer or admin")
 	}
-	if err := u.Validate(); err != nil {
-		return fmt.Errorf("--%s: %s", boxoffice.ErrorField(err), boxoffice.ErrorMessage(err))
-	}
+	password := ""
 	if *fromStdin {
-		password, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read the password: %w", err)
 		}
-		password = strings.TrimRight(password, "\r\n")
-		if err := boxoffice.ValidatePassword("password", password); err != nil {
-			return errors.New(boxoffice.ErrorMessage(err))
-		}
-		if u.PasswordHash, err = auth.HashPassword(password); err != nil {
-			return err
-		}
+		password = strings.TrimRight(line, "\r\n")
 	}
-	return withEngine(ctx, func(_ config.Config, db engine) error {
-		u.ID, u.CreatedAt = boxoffice.NewID(), boxoffice.Now()
-		u.UpdatedAt = u.CreatedAt
-		if err := db.CreateUser(ctx, u); err != nil {
-			return fmt.Errorf("create user: %s", boxoffice.ErrorMessage(err))
+	return withServices(ctx, func(_ config.Config, svc *service.Services) error {
+		if err := svc.Users.CreateUser(operator(ctx), u, password); err != nil {
+			return fmt.Errorf("create user: %w", cliError(err))
 		}
 		fmt.Fprintf(stdout, "created %s %s <%s> (id %s)\n", strings.ToLower(string(u.Role)), u.Username, u.Email, u.ID)
-		if u.PasswordHash == "" {
+		if password == "" {
 			fmt.Fprintln(stdout, "no password set (use --password-stdin): the user cannot sign in, but `boxoffice token` works")
 		}
 		return nil

@@ -9,10 +9,18 @@ import (
 	"github.com/boxoffice/boxoffice/auth"
 )
 
+// Accounts implements boxoffice.AccountService: signing up, in and out,
+// and turning bearer tokens into callers.
+type Accounts struct {
+	*base
+	tokens  *auth.Tokens
+	callers *callerCache
+}
+
 var errWrongCredentials = boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "wrong email or password")
 
 // SignUp creates a customer account and signs it in.
-func (s *Service) SignUp(ctx context.Context, in boxoffice.SignUpInput) (*boxoffice.AuthPayload, error) {
+func (s *Accounts) SignUp(ctx context.Context, in boxoffice.SignUpInput) (*boxoffice.AuthPayload, error) {
 	u := &boxoffice.User{Username: in.Username, Email: in.Email, Role: boxoffice.RoleCustomer}
 	if err := u.Validate(); err != nil {
 		return nil, err
@@ -31,7 +39,7 @@ func (s *Service) SignUp(ctx context.Context, in boxoffice.SignUpInput) (*boxoff
 
 // SignIn checks the email and password. A wrong email and a wrong password
 // get the same answer, after the same work, so ids of accounts stay secret.
-func (s *Service) SignIn(ctx context.Context, email, password string) (*boxoffice.AuthPayload, error) {
+func (s *Accounts) SignIn(ctx context.Context, email, password string) (*boxoffice.AuthPayload, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return nil, boxoffice.Invalidf("email", "email is required")
@@ -45,7 +53,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*boxoffic
 	if err := s.guard(ctx, "sign-in", "signin:email:"+email, s.limits.SignInPerEmail); err != nil {
 		return nil, err
 	}
-	u, err := s.store.FindUserByEmail(ctx, email)
+	u, err := s.store.Users().ByEmail(ctx, email)
 	hash := ""
 	if err == nil {
 		hash = u.PasswordHash
@@ -59,11 +67,28 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (*boxoffic
 	if !ok {
 		return nil, errWrongCredentials
 	}
+	s.rehash(ctx, u, password)
 	return s.issue(u)
 }
 
+// rehash replaces a password hash made with weaker parameters than
+// HashPassword uses now, once the password is known to be right. Signing
+// in does not fail for it: the old hash still works.
+func (s *Accounts) rehash(ctx context.Context, u *boxoffice.User, password string) {
+	if !auth.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := auth.HashPassword(password)
+	if err == nil {
+		_, err = s.store.Users().Update(ctx, u.ID, boxoffice.UserUpdate{PasswordHash: &hash})
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "could not replace a weak password hash", "user_id", u.ID, "err", err)
+	}
+}
+
 // SignOut revokes every token the caller holds.
-func (s *Service) SignOut(ctx context.Context) error {
+func (s *Accounts) SignOut(ctx context.Context) error {
 	c := caller(ctx)
 	if c.Anonymous() {
 		return boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
@@ -74,7 +99,7 @@ func (s *Service) SignOut(ctx context.Context) error {
 
 // ChangePassword checks the current password, sets the new one, revokes
 // every earlier token and returns a fresh one.
-func (s *Service) ChangePassword(ctx context.Context, current, next string) (*boxoffice.AuthPayload, error) {
+func (s *Accounts) ChangePassword(ctx context.Context, current, next string) (*boxoffice.AuthPayload, error) {
 	c := caller(ctx)
 	if c.Anonymous() {
 		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
@@ -85,7 +110,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*bo
 	if err := s.guard(ctx, "password change", "signin:user:"+c.UserID, s.limits.SignInPerEmail); err != nil {
 		return nil, err
 	}
-	u, err := s.store.FindUserByID(ctx, c.UserID)
+	u, err := s.store.Users().ByID(ctx, c.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,18 +131,18 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*bo
 }
 
 // Me returns the signed-in user.
-func (s *Service) Me(ctx context.Context) (*boxoffice.User, error) {
+func (s *Accounts) Me(ctx context.Context) (*boxoffice.User, error) {
 	c := caller(ctx)
 	if c.Anonymous() {
 		return nil, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "sign in first")
 	}
-	return s.store.FindUserByID(ctx, c.UserID)
+	return s.store.Users().ByID(ctx, c.UserID)
 }
 
 // Authenticate checks a bearer token's signature and expiry, then that it
 // was not revoked since (the user's token version), and returns the caller
 // with the user's current role.
-func (s *Service) Authenticate(ctx context.Context, token string) (boxoffice.Caller, error) {
+func (s *Accounts) Authenticate(ctx context.Context, token string) (boxoffice.Caller, error) {
 	if s.tokens == nil {
 		return boxoffice.Caller{}, errors.New("service: no token signer configured")
 	}
@@ -129,7 +154,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (boxoffice.Cal
 	known, ok := s.callers.get(claims.UserID, now)
 	if !ok {
 		epoch := s.callers.begin()
-		u, err := s.store.FindUserByID(ctx, claims.UserID)
+		u, err := s.store.Users().ByID(ctx, claims.UserID)
 		if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
 			return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
 		} else if err != nil {
@@ -144,25 +169,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (boxoffice.Cal
 	return boxoffice.Caller{UserID: claims.UserID, Role: known.role}, nil
 }
 
-// updateUser changes a user's row, then evicts what checking the user's
-// tokens remembered, so the change holds from the next request on.
-func (s *Service) updateUser(ctx context.Context, id string, upd boxoffice.UserUpdate) (*boxoffice.User, error) {
-	u, err := s.store.UpdateUser(ctx, id, upd)
-	s.callers.evict(strings.ToLower(id))
-	return u, err
-}
-
 // IssueToken signs a token for the user with this email: for operators
 // (`boxoffice token`), not for the API.
-func (s *Service) IssueToken(ctx context.Context, email string) (*boxoffice.AuthPayload, error) {
-	u, err := s.store.FindUserByEmail(ctx, email)
+func (s *Accounts) IssueToken(ctx context.Context, email string) (*boxoffice.AuthPayload, error) {
+	u, err := s.store.Users().ByEmail(ctx, email)
 	if err != nil {
 		return nil, err
 	}
 	return s.issue(u)
 }
 
-func (s *Service) issue(u *boxoffice.User) (*boxoffice.AuthPayload, error) {
+func (s *Accounts) issue(u *boxoffice.User) (*boxoffice.AuthPayload, error) {
 	if s.tokens == nil {
 		return nil, errors.New("service: no token signer configured")
 	}
@@ -171,20 +188,4 @@ func (s *Service) issue(u *boxoffice.User) (*boxoffice.AuthPayload, error) {
 		return nil, err
 	}
 	return &boxoffice.AuthPayload{Token: token, ExpiresAt: exp, User: u}, nil
-}
-
-// insertUser hashes the password (none: the account cannot sign in) and
-// stores the validated user with its id and timestamps.
-func (s *Service) insertUser(ctx context.Context, u *boxoffice.User, password string) error {
-	if password != "" {
-		hash, err := auth.HashPassword(password)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = hash
-	}
-	u.ID = boxoffice.NewID()
-	u.CreatedAt = s.now()
-	u.UpdatedAt = u.CreatedAt
-	return s.store.CreateUser(ctx, u)
 }

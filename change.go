@@ -1,0 +1,43 @@
+package boxoffice
+
+import "time"
+
+// ChangeKind names what happened. The names are stable: they are stored,
+// and later read by whatever reacts to changes.
+type ChangeKind string
+
+const (
+	ChangeUserCreated      ChangeKind = "user.created"
+	ChangeUserChanged      ChangeKind = "user.changed" // role or token version: who may do what
+	ChangeEventCreated     ChangeKind = "event.created"
+	ChangeEventUpdated     ChangeKind = "event.updated"
+	ChangeBookingCreated   ChangeKind = "booking.created"
+	ChangeBookingCancelled ChangeKind = "booking.cancelled"
+)
+
+// Broadcast reports whether every server must hear of a change of this
+// kind at once, because what it keeps in memory depends on it: tickets
+// given back reopen an event seen sold out, and a user's new role or token
+// version changes who may do what. Other changes are only recorded.
+func (k ChangeKind) Broadcast() bool {
+	switch k {
+	case ChangeUserChanged, ChangeBookingCancelled, ChangeEventUpdated:
+		return true
+	}
+	return false
+}
+
+// Change is one recorded change: what happened, to what, by whom, when.
+type Change struct {
+	ID        int64 // set by the store: increasing, in commit order for one booking
+	Kind      ChangeKind
+	At        time.Time
+	ActorID   string // the user who made it; "": the system
+	UserID    string // the user it concerns (the buyer of a booking), if any
+	EventID   string // the event it concerns, if any
+	BookingID string // the booking it concerns, if any
+	// TicketsReturned is how many tickets the change gave back to EventID's
+	// availability: other servers reopen the event if it was sold out.
+	TicketsReturned int
+	Detail          string // what else a reader should know, in words; may be ""
+}

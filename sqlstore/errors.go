@@ -1,0 +1,61 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+// constraintErrors are what a broken constraint means to a client. Both
+// engines name their constraints alike (storetest checks the schemas), so
+// one table serves both.
+var constraintErrors = map[string]boxoffice.Error{
+	"users_pkey":                       {Code: boxoffice.ECONFLICT, Message: "user already exists"},
+	"users_email_key":                  {Code: boxoffice.ECONFLICT, Message: "email already registered"},
+	"users_role_check":                 {Code: boxoffice.EINVALID, Field: "role", Message: "role is not valid"},
+	"events_pkey":                      {Code: boxoffice.ECONFLICT, Message: "event already exists"},
+	"events_organizer_id_fkey":         {Code: boxoffice.ENOTFOUND, Message: "organizer not found"},
+	"events_total_tickets_check":       {Code: boxoffice.EINVALID, Field: "totalTickets", Message: "totalTickets must be at least 1"},
+	"events_available_tickets_check":   {Code: boxoffice.ECONFLICT, Message: "not enough tickets left"},
+	"events_price_cents_check":         {Code: boxoffice.EINVALID, Field: "price", Message: "price must not be negative"},
+	"bookings_pkey":                    {Code: boxoffice.ECONFLICT, Message: "booking already exists"},
+	"bookings_user_id_fkey":            {Code: boxoffice.ENOTFOUND, Message: "user not found"},
+	"bookings_event_id_fkey":           {Code: boxoffice.ENOTFOUND, Message: "event not found"},
+	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10"},
+	"bookings_status_check":            {Code: boxoffice.EINVALID, Field: "status", Message: "status is not valid"},
+}
+
+// fail is the one place driver errors become what callers see: an
+// *boxoffice.Error with a plain message for the outcomes a client may
+// cause, otherwise err wrapped with what we were doing (logged, shown as
+// internal). verb and noun say what failed: ("find", "event"). A broken
+// foreign key the engine does not name is reported as fkNoun not found.
+func (s scope) fail(err error, verb, noun string, fkNoun ...string) error {
+	var be *boxoffice.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &be):
+		return err
+	}
+	kind, constraint := s.d.Classify(err)
+	if e, ok := constraintErrors[constraint]; ok {
+		return &e
+	}
+	switch kind {
+	case Unique:
+		return boxoffice.Errorf(boxoffice.ECONFLICT, "%s already exists", noun)
+	case ForeignKey:
+		if len(fkNoun) > 0 {
+			return boxoffice.Errorf(boxoffice.ENOTFOUND, "%s not found", fkNoun[0])
+		}
+		return boxoffice.Errorf(boxoffice.ENOTFOUND, "a referenced record was not found")
+	case Check, NotNull:
+		return boxoffice.Errorf(boxoffice.EINVALID, "invalid %s", noun)
+	}
+	return fmt.Errorf("sqlstore: %s %s: %w", verb, noun, err)
+}
+
+// notFound is the error of a lookup that found nothing.
+func notFound(noun string) error { return boxoffice.Errorf(boxoffice.ENOTFOUND, "%s not found", noun) }
