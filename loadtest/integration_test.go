@@ -46,7 +46,7 @@ func startBoxoffice(t *testing.T) (string, string) {
 		GraphQL: graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log}),
 		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Accounts.Authenticate,
 	}).Handler())
-	t.Cleanup(func() { srv.Close(); svc.Close() })         // LIFO: before db.Close
+	t.Cleanup(func() { srv.Close(); svc.Close() })                  // LIFO: before db.Close
 	admin, err := svc.Accounts.IssueToken(ctx, "alice@example.com") // the demo admin
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/internal/pgtest"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 var firstPage = boxoffice.Page{Page: 1, Limit: 10}
@@ -45,7 +46,7 @@ func TestSchemaIsolation(t *testing.T) {
 		t.Errorf("tables in public = %v, want none", got)
 	}
 
-	u := mustCreateUser(t, alpha, "ann")
+	u := storetest.MustCreateUser(t, alpha, "ann")
 	if _, err := beta.Users().ByID(ctx, u.ID); boxoffice.ErrorCode(err) != boxoffice.ENOTFOUND {
 		t.Errorf("beta sees alpha's user: err = %v", err)
 	}
@@ -75,7 +76,7 @@ func TestPublicSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	migrate(t, db)
-	mustCreateUser(t, db, "before")
+	storetest.MustCreateUser(t, db, "before")
 	if _, n, err := db.Users().Find(ctx, boxoffice.UserFilter{Page: firstPage}); err != nil || n != 1 {
 		t.Fatalf("FindUsers = %d, %v", n, err)
 	}
@@ -95,7 +96,7 @@ func TestPublicSchema(t *testing.T) {
 	if users, n, err := db.Users().Find(ctx, boxoffice.UserFilter{Page: firstPage}); err != nil || n != 0 || len(users) != 0 {
 		t.Errorf("FindUsers after drop and migrate = %d, %d, %v; want none", len(users), n, err)
 	}
-	mustCreateUser(t, db, "after")
+	storetest.MustCreateUser(t, db, "after")
 }
 
 // catalog describes the schema's tables as PostgreSQL keeps them: columns

@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/internal/pgtest"
 )
 
@@ -56,31 +54,4 @@ func tablesIn(t testing.TB, db *DB, schema string) []string {
 		t.Fatalf("list tables: %v", err)
 	}
 	return names
-}
-
-func newUser(name string) *boxoffice.User {
-	now := boxoffice.Now()
-	return &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: name + "@example.com", CreatedAt: now, UpdatedAt: now}
-}
-
-func mustCreateUser(t testing.TB, db *DB, name string) *boxoffice.User {
-	t.Helper()
-	u := newUser(name)
-	if err := db.Users().Create(context.Background(), u); err != nil {
-		t.Fatalf("CreateUser: %v", err)
-	}
-	return u
-}
-
-func mustCreateEvent(t testing.TB, db *DB, title string, date time.Time, tickets int) *boxoffice.Event {
-	t.Helper()
-	now := boxoffice.Now()
-	e := &boxoffice.Event{
-		ID: boxoffice.NewID(), Title: title, Date: date, Location: "Hall", TotalTickets: tickets,
-		AvailableTickets: tickets, PriceCents: 1999, Version: 1, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := db.Events().Create(context.Background(), e); err != nil {
-		t.Fatalf("CreateEvent: %v", err)
-	}
-	return e
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/sqlstore"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 func TestClassify(t *testing.T) {
@@ -57,9 +58,9 @@ func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := newDB(t)
-	u := mustCreateUser(t, db, "dave")
-	e := mustCreateEvent(t, db, "Show", boxoffice.Now().Add(time.Hour), 100)
-	other := mustCreateEvent(t, db, "Other", boxoffice.Now().Add(2*time.Hour), 100)
+	u := storetest.MustCreateUser(t, db, "dave")
+	e := storetest.MustCreateEvent(t, db, 100, time.Hour)
+	other := storetest.MustCreateEvent(t, db, 100, 2*time.Hour)
 
 	var booked *boxoffice.Booking
 	steps := []struct {
@@ -135,7 +136,7 @@ func TestNativeJoinsTheTransaction(t *testing.T) {
 	}
 	write := func(name string, fail error) error {
 		return db.InTx(ctx, func(tx boxoffice.Tx) error {
-			if err := tx.Users().Create(ctx, newUser(name)); err != nil {
+			if err := tx.Users().Create(ctx, storetest.NewUser(name)); err != nil {
 				return err
 			}
 			native, err := tx.Native(ctx)

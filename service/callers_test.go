@@ -10,6 +10,7 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
 	"github.com/boxoffice/boxoffice/service"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 func newTokens(t *testing.T) *auth.Tokens {
@@ -28,8 +29,8 @@ func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
 	store := newStore(t)
 	s := service.New(store, service.Options{Tokens: newTokens(t)})
 	t.Cleanup(s.Close)
-	u := mustUser(t, store, "ana")
-	admin := mustUser(t, store, "root")
+	u := storetest.MustCreateUser(t, store, "ana")
+	admin := storetest.MustCreateUser(t, store, "root")
 
 	authenticate := func(token string) (boxoffice.Caller, int64, error) {
 		before := store.StatementCount()
@@ -79,7 +80,7 @@ func TestAuthenticateWithoutCache(t *testing.T) {
 	store := newStore(t)
 	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: -1})
 	t.Cleanup(s.Close)
-	u := mustUser(t, store, "ben")
+	u := storetest.MustCreateUser(t, store, "ben")
 	p, err := s.Accounts.IssueToken(t.Context(), u.Email)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestAuthenticateCacheExpires(t *testing.T) {
 	store := newStore(t)
 	s := service.New(store, service.Options{Tokens: newTokens(t), CallerCacheTTL: 50 * time.Millisecond})
 	t.Cleanup(s.Close)
-	u := mustUser(t, store, "cy")
+	u := storetest.MustCreateUser(t, store, "cy")
 	p, err := s.Accounts.IssueToken(t.Context(), u.Email)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 	store := newStore(t)
 	s := service.New(store, service.Options{Tokens: newTokens(t)})
 	t.Cleanup(s.Close)
-	u := mustUser(t, store, "dee")
+	u := storetest.MustCreateUser(t, store, "dee")
 	p, err := s.Accounts.IssueToken(ctx, u.Email)
 	if err != nil {
 		t.Fatal(err)

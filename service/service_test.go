@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/boxoffice/boxoffice"
-	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/internal/testdb"
+	"github.com/boxoffice/boxoffice/service"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 // newStore is a migrated SQLite store: these tests are about rules above
@@ -36,30 +37,6 @@ func wantCode(t *testing.T, err error, code string) {
 	if got := boxoffice.ErrorCode(err); got != code {
 		t.Fatalf("error code %q (%v), want %q", got, err, code)
 	}
-}
-
-// mustUser and mustEvent insert straight through the store.
-func mustUser(t *testing.T, store boxoffice.Store, name string) *boxoffice.User {
-	t.Helper()
-	now := boxoffice.Now()
-	u := &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: name + "@example.com", CreatedAt: now, UpdatedAt: now}
-	if err := store.Users().Create(t.Context(), u); err != nil {
-		t.Fatalf("CreateUser: %v", err)
-	}
-	return u
-}
-
-func mustEvent(t *testing.T, store boxoffice.Store, tickets int, in time.Duration) *boxoffice.Event {
-	t.Helper()
-	now := boxoffice.Now()
-	e := &boxoffice.Event{
-		ID: boxoffice.NewID(), Title: "Gig", Date: now.Add(in), Location: "Club",
-		TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 1000, Version: 1, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := store.Events().Create(t.Context(), e); err != nil {
-		t.Fatalf("CreateEvent: %v", err)
-	}
-	return e
 }
 
 func validEvent() *boxoffice.Event {
@@ -137,7 +114,9 @@ func TestValidationNeverReachesTheStore(t *testing.T) {
 		{"upcoming 0", "limit", err1(func() (any, error) { return s.Events.UpcomingEvents(ctx, 0) })},
 		{"upcoming over max", "limit", err1(func() (any, error) { return s.Events.UpcomingEvents(ctx, boxoffice.MaxTopEvents+1) })},
 		{"update id", "id", err1(func() (any, error) { return s.Events.UpdateEvent(ctx, "nope", boxoffice.EventUpdate{Version: 1}) })},
-		{"update date in the past", "date", err1(func() (any, error) { return s.Events.UpdateEvent(ctx, id, boxoffice.EventUpdate{Date: &past, Version: 1}) })},
+		{"update date in the past", "date", err1(func() (any, error) {
+			return s.Events.UpdateEvent(ctx, id, boxoffice.EventUpdate{Date: &past, Version: 1})
+		})},
 
 		{"booking user id", "userId", book("nope", id, 1)},
 		{"booking event id", "eventId", book(id, "nope", 1)},
@@ -203,7 +182,7 @@ func TestLimitBoundsAccepted(t *testing.T) {
 func TestCreateEvent(t *testing.T) {
 	store := newStore(t)
 	s := newService(t, store)
-	organizer := mustUser(t, store, "olga")
+	organizer := storetest.MustCreateUser(t, store, "olga")
 	ctx := boxoffice.NewContextWithCaller(context.Background(), boxoffice.Caller{UserID: organizer.ID, Role: boxoffice.RoleOrganizer})
 
 	e := validEvent()
@@ -256,9 +235,9 @@ func TestUpcomingEventsUsesTheClock(t *testing.T) {
 	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
-	mustEvent(t, store, 5, -time.Hour)
-	soon := mustEvent(t, store, 5, time.Hour)
-	later := mustEvent(t, store, 5, 2*time.Hour)
+	storetest.MustCreateEvent(t, store, 5, -time.Hour)
+	soon := storetest.MustCreateEvent(t, store, 5, time.Hour)
+	later := storetest.MustCreateEvent(t, store, 5, 2*time.Hour)
 	got, err := s.Events.UpcomingEvents(ctx, 10)
 	if err != nil {
 		t.Fatalf("UpcomingEvents: %v", err)
@@ -275,9 +254,9 @@ func TestBookingLifecycle(t *testing.T) {
 	ctx := asAdmin(context.Background())
 	store := newStore(t)
 	s := newService(t, store)
-	u := mustUser(t, store, "buyer")
-	ev := mustEvent(t, store, 3, time.Hour)
-	past := mustEvent(t, store, 3, -time.Hour)
+	u := storetest.MustCreateUser(t, store, "buyer")
+	ev := storetest.MustCreateEvent(t, store, 3, time.Hour)
+	past := storetest.MustCreateEvent(t, store, 3, -time.Hour)
 
 	b, err := s.Bookings.CreateBooking(ctx, boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 3})
 	if err != nil {

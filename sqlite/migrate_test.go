@@ -8,6 +8,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/sqlstore"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 // query runs a read of one text column on db's read pool.
@@ -76,11 +77,11 @@ func TestEveryMigrationDownRestoresTheSchema(t *testing.T) {
 func TestChangesMigrationKeepsRowsThroughRebuilds(t *testing.T) {
 	db := openDB(t)
 	ctx := t.Context()
-	org := newUser(t, db, "olga")
-	buyer := newUser(t, db, "bea")
+	org := storetest.MustCreateUser(t, db, "olga")
+	buyer := storetest.MustCreateUser(t, db, "bea")
 	var events []*boxoffice.Event
 	for i := range 3 {
-		e := newEvent(t, db, 10, time.Now().Add(time.Hour))
+		e := storetest.MustCreateEvent(t, db, 10, time.Hour)
 		if i != 1 {
 			e.OrganizerID = &org.ID
 		}

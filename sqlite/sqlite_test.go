@@ -12,6 +12,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/sqlstore"
+	"github.com/boxoffice/boxoffice/storetest"
 )
 
 // openEmpty opens a fresh, unmigrated database file in t.TempDir().
@@ -47,29 +48,6 @@ func dbFile(t *testing.T, db *DB) string {
 		t.Fatal(err)
 	}
 	return file
-}
-
-func newUser(t *testing.T, db *DB, name string) *boxoffice.User {
-	t.Helper()
-	now := boxoffice.Now()
-	u := &boxoffice.User{ID: boxoffice.NewID(), Username: name, Email: strings.ToLower(name) + "@example.com", CreatedAt: now, UpdatedAt: now}
-	if err := db.Users().Create(t.Context(), u); err != nil {
-		t.Fatalf("CreateUser: %v", err)
-	}
-	return u
-}
-
-func newEvent(t *testing.T, db *DB, tickets int, date time.Time) *boxoffice.Event {
-	t.Helper()
-	now := boxoffice.Now()
-	e := &boxoffice.Event{
-		ID: boxoffice.NewID(), Title: "Concert", Date: date.UTC().Truncate(time.Microsecond), Location: "Hall",
-		TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 1999, Version: 1, CreatedAt: now, UpdatedAt: now,
-	}
-	if err := db.Events().Create(t.Context(), e); err != nil {
-		t.Fatalf("CreateEvent: %v", err)
-	}
-	return e
 }
 
 func wantCode(t *testing.T, err error, code string) {
@@ -159,7 +137,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 func TestReadsProceedDuringWriteTransaction(t *testing.T) {
 	db := openDB(t)
 	ctx := t.Context()
-	u := newUser(t, db, "alice")
+	u := storetest.MustCreateUser(t, db, "alice")
 
 	release := make(chan struct{})
 	inTx := make(chan struct{})
@@ -204,8 +182,8 @@ func TestReadsProceedDuringWriteTransaction(t *testing.T) {
 func TestStatementCount(t *testing.T) {
 	db := openDB(t)
 	ctx := t.Context()
-	users := []*boxoffice.User{newUser(t, db, "ann"), newUser(t, db, "bob"), newUser(t, db, "cat")}
-	ev := newEvent(t, db, 100, time.Now().Add(time.Hour))
+	users := []*boxoffice.User{storetest.MustCreateUser(t, db, "ann"), storetest.MustCreateUser(t, db, "bob"), storetest.MustCreateUser(t, db, "cat")}
+	ev := storetest.MustCreateEvent(t, db, 100, time.Hour)
 
 	count := func(name string, want int64, fn func() error) {
 		t.Helper()
@@ -240,8 +218,8 @@ func TestStatementCount(t *testing.T) {
 func TestErrorsCarryNoDriverText(t *testing.T) {
 	db := openDB(t)
 	ctx := t.Context()
-	u := newUser(t, db, "alice")
-	ev := newEvent(t, db, 10, time.Now().Add(time.Hour))
+	u := storetest.MustCreateUser(t, db, "alice")
+	ev := storetest.MustCreateEvent(t, db, 10, time.Hour)
 	now := boxoffice.Now()
 
 	dupEmail := &boxoffice.User{ID: boxoffice.NewID(), Username: "al", Email: "ALICE@example.com", CreatedAt: now, UpdatedAt: now}
@@ -301,10 +279,12 @@ func TestReopen(t *testing.T) {
 	if _, err := db.MigrateUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	u := newUser(t, db, "Alice")
+	u := storetest.MustCreateUser(t, db, "Alice")
 	// Not UTC, and to the microsecond: stored and read back in UTC.
 	date := time.Date(2099, 3, 4, 5, 6, 7, 123456000, time.FixedZone("X", 3600))
-	ev := newEvent(t, db, 5, date)
+	ev := storetest.NewEvent(5, time.Hour)
+	ev.Date = date
+	storetest.MustInsertEvent(t, db, ev)
 	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("BookBatch: %v %v", err, res)
@@ -348,7 +328,7 @@ func TestUserFilter(t *testing.T) {
 	db := openDB(t)
 	ctx := t.Context()
 	for _, name := range []string{"Élodie", "a_b", "axb", `back\slash`, "100%"} {
-		newUser(t, db, name)
+		storetest.MustCreateUser(t, db, name)
 	}
 	for filter, want := range map[string]int{"éLO": 1, "_": 1, "%": 1, `\`: 1, "A": 3, "": 5} {
 		_, total, err := db.Users().Find(ctx, boxoffice.UserFilter{Username: filter, Page: boxoffice.Page{Page: 1, Limit: 10}})

@@ -38,11 +38,11 @@ func (s *Store) Watch(ctx context.Context, fn func(boxoffice.Change), listening 
 	}, listening)
 }
 
-func (s *Store) Ping(ctx context.Context) error      { return s.d.Ping(ctx) }
-func (s *Store) StatementCount() int64               { return s.d.StatementCount() }
-func (s *Store) PoolStats() boxoffice.PoolStats      { return s.d.PoolStats() }
-func (s *Store) Close() error                        { return s.d.Close() }
-func (s *Store) Driver() Driver                      { return s.d }
+func (s *Store) Ping(ctx context.Context) error  { return s.d.Ping(ctx) }
+func (s *Store) StatementCount() int64           { return s.d.StatementCount() }
+func (s *Store) PoolStats() boxoffice.PoolStats  { return s.d.PoolStats() }
+func (s *Store) Close() error                    { return s.d.Close() }
+func (s *Store) Driver() Driver                  { return s.d }
 func (s scope) Users() boxoffice.UserStore       { return users{s} }
 func (s scope) Events() boxoffice.EventStore     { return events{s} }
 func (s scope) Bookings() boxoffice.BookingStore { return bookings{s} }
