@@ -55,6 +55,7 @@ type Config struct {
 	MutationsPerMin   int           // RATE_LIMIT_MUTATIONS_PER_MINUTE, per user
 	SignInAttemptsMin int           // RATE_LIMIT_SIGNIN_PER_MINUTE, per email
 	PprofAddr         string        // PPROF_ADDR: serve Go's profiler there (loopback only)
+	MetricsAddr       string        // METRICS_ADDR: serve Prometheus metrics there; "": none
 	BookingLanes      int           // BOOKING_LANES: booking transactions in flight at once
 	SoldOutTTL        time.Duration // SOLD_OUT_TTL: how long an event seen sold out is refused from memory
 	AuthCacheTTL      time.Duration // AUTH_CACHE_TTL: how long a user's token version and role are trusted from memory; 0: never
@@ -105,12 +106,16 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		MutationsPerMin:   e.integer("RATE_LIMIT_MUTATIONS_PER_MINUTE", 120, 0, 1_000_000),
 		SignInAttemptsMin: e.integer("RATE_LIMIT_SIGNIN_PER_MINUTE", 5, 0, 10_000),
 		PprofAddr:         e.str("PPROF_ADDR", ""),
+		MetricsAddr:       e.str("METRICS_ADDR", ""),
 		BookingLanes:      e.integer("BOOKING_LANES", 2, 1, 64),
 		SoldOutTTL:        e.duration("SOLD_OUT_TTL", time.Second),
 		AuthCacheTTL:      e.durationOrZero("AUTH_CACHE_TTL", time.Minute),
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		e.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles expose the process")
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		e.fail("METRICS_ADDR", "must be a host:port to listen on, such as 10.0.0.5:9090 or 127.0.0.1:9090")
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < MinJWTSecret {
 		e.fail("JWT_SECRET", "must be at least %d bytes long (try: openssl rand -hex 32)", MinJWTSecret)

@@ -36,6 +36,7 @@ type Config struct {
 	Bookings boxoffice.BookingService
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
 	Logger   *slog.Logger             // nil: slog.Default()
+	Metrics  Metrics                  // nil: none
 
 	// Introspection lets clients read the schema (GraphiQL needs it).
 	Introspection bool
@@ -81,6 +82,9 @@ func NewHandler(cfg Config) http.Handler {
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.Use(operationLogger{log: log})
+	if cfg.Metrics != nil {
+		srv.Use(operationMetrics{cfg.Metrics})
+	}
 	srv.Use(queriesOnlyOverGET{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})

@@ -11,6 +11,7 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/graph"
+	"github.com/boxoffice/boxoffice/metrics"
 	"github.com/boxoffice/boxoffice/seed"
 	"github.com/boxoffice/boxoffice/server"
 	"github.com/boxoffice/boxoffice/service"
@@ -48,12 +49,15 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	defer closeLimiter()
 	opts.Logger = log
+	m := metrics.New()
+	m.WatchPool(db.PoolStats)
+	opts.Metrics = m
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
 			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log,
-			Introspection: cfg.Introspection,
+			Introspection: cfg.Introspection, Metrics: m,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
 		Ready:          db.Ping,
@@ -70,6 +74,13 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	log.Info("database ready", describe(cfg)...)
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
+	}
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	served := make(chan error, 1)

@@ -1,0 +1,141 @@
+// Package metrics is boxoffice's Prometheus metrics (prometheus/client_golang),
+// on a registry of their own, served by Handler on a listener of its own
+// (METRICS_ADDR). It implements what the services and the GraphQL layer
+// report (service.Metrics, graph.Metrics); metric names and their meaning
+// are listed in the README.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/boxoffice/boxoffice"
+)
+
+// Metrics holds every metric boxoffice exports.
+type Metrics struct {
+	registry *prometheus.Registry
+
+	operations      *prometheus.CounterVec
+	operationErrors *prometheus.CounterVec
+	operationTime   *prometheus.HistogramVec
+	batchSize       prometheus.Histogram
+	batchTime       prometheus.Histogram
+	batchesFailed   prometheus.Counter
+	soldOutRefused  prometheus.Counter
+	rateLimited     *prometheus.CounterVec
+}
+
+// New returns the metrics, with Go's runtime and the process's own.
+func New() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_graphql_operations_total",
+			Help: "GraphQL operations answered, by type (query, mutation; \"-\" for a document that did not parse or validate) and first root field.",
+		}, []string{"type", "field"}),
+		operationErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_graphql_errors_total",
+			Help: "Errors in GraphQL answers, by type, first root field and extensions.code.",
+		}, []string{"type", "field", "code"}),
+		operationTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "boxoffice_graphql_operation_duration_seconds",
+			Help:    "Time from a GraphQL request's arrival to its answer, by type and first root field.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"type", "field"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "boxoffice_booking_batch_size",
+			Help:    "Booking requests decided by one group-commit transaction.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		batchTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "boxoffice_booking_batch_duration_seconds",
+			Help:    "Time of one group-commit booking transaction, from its start to its commit.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 10},
+		}),
+		batchesFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxoffice_booking_batches_failed_total",
+			Help: "Group-commit booking transactions that failed as a whole (every request in them got the error).",
+		}),
+		soldOutRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxoffice_booking_sold_out_refusals_total",
+			Help: "Bookings refused from memory, without a transaction, because their event was just seen sold out.",
+		}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_rate_limited_total",
+			Help: "Requests refused by a rate limit, by limit (sign-in, sign-up, password change, changes).",
+		}, []string{"limit"}),
+	}
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.operations, m.operationErrors, m.operationTime,
+		m.batchSize, m.batchTime, m.batchesFailed, m.soldOutRefused, m.rateLimited,
+	)
+	return m
+}
+
+// Handler serves the metrics in Prometheus's text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// Operation counts one GraphQL operation, its duration and its errors'
+// codes (graph.Metrics).
+func (m *Metrics) Operation(kind, field string, took time.Duration, codes []string) {
+	m.operations.WithLabelValues(kind, field).Inc()
+	m.operationTime.WithLabelValues(kind, field).Observe(took.Seconds())
+	for _, c := range codes {
+		m.operationErrors.WithLabelValues(kind, field, c).Inc()
+	}
+}
+
+// BookingBatch observes one group commit (service.Metrics).
+func (m *Metrics) BookingBatch(size int, took time.Duration, failed bool) {
+	m.batchSize.Observe(float64(size))
+	m.batchTime.Observe(took.Seconds())
+	if failed {
+		m.batchesFailed.Inc()
+	}
+}
+
+// SoldOutRefused counts a refusal from memory (service.Metrics).
+func (m *Metrics) SoldOutRefused() { m.soldOutRefused.Inc() }
+
+// RateLimited counts a refusal by limit (service.Metrics).
+func (m *Metrics) RateLimited(limit string) { m.rateLimited.WithLabelValues(limit).Inc() }
+
+// WatchPool exports a store's connection pool, read at each scrape.
+func (m *Metrics) WatchPool(stats func() boxoffice.PoolStats) {
+	m.registry.MustRegister(poolCollector{stats})
+}
+
+var (
+	poolMax     = prometheus.NewDesc("boxoffice_db_pool_max_connections", "The most connections the database pool opens.", nil, nil)
+	poolOpen    = prometheus.NewDesc("boxoffice_db_pool_open_connections", "Connections open now, in use or idle.", nil, nil)
+	poolInUse   = prometheus.NewDesc("boxoffice_db_pool_in_use_connections", "Connections in use now.", nil, nil)
+	poolWaits   = prometheus.NewDesc("boxoffice_db_pool_waits_total", "Acquisitions that had to wait for a connection.", nil, nil)
+	poolWaiting = prometheus.NewDesc("boxoffice_db_pool_wait_seconds_total", "Time spent waiting for a connection, in all.", nil, nil)
+)
+
+// poolCollector reads the pool's numbers when scraped.
+type poolCollector struct{ stats func() boxoffice.PoolStats }
+
+func (poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolMax, poolOpen, poolInUse, poolWaits, poolWaiting} {
+		ch <- d
+	}
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns))
+	ch <- prometheus.MustNewConstMetric(poolOpen, prometheus.GaugeValue, float64(s.OpenConns))
+	ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(s.InUse))
+	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
+	ch <- prometheus.MustNewConstMetric(poolWaiting, prometheus.CounterValue, s.WaitDuration.Seconds())
+}
