@@ -26,7 +26,7 @@ const (
 
 // Defaults of FallbackOptions.
 const (
-	DefaultCallTimeout = 100 * time.Millisecond
+	DefaultCallTimeout = 250 * time.Millisecond
 	DefaultFailures    = 3
 	DefaultCoolDown    = 2 * time.Second
 )

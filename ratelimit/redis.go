@@ -100,7 +100,7 @@ func OpenRedis(ctx context.Context, rawURL string) (*redis.Client, error) {
 // failFast sets the options the URL left at go-redis's defaults to fail
 // within a request's budget: one dial attempt of at most a second, reads
 // and writes of at most a second, no retries. Deadlines from the caller's
-// context apply too (Fallback gives each call 100 ms).
+// context apply too (Fallback gives each call 250 ms).
 func failFast(opts *redis.Options) {
 	if opts.DialTimeout == 0 {
 		opts.DialTimeout = time.Second
