@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
@@ -31,9 +32,9 @@ func signer(cfg config.Config) (*auth.Tokens, error) {
 }
 
 // serviceOptions are the service's settings from the configuration. The
-// limiter is shared through Redis when REDIS_URL is set; close is its
-// clean-up.
-func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens) (service.Options, func(), error) {
+// limiter is shared through Redis when REDIS_URL is set, and falls back to
+// memory while Redis is unreachable; close is its clean-up.
+func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens, log *slog.Logger) (service.Options, func(), error) {
 	opts := service.Options{
 		Tokens:     tokens,
 		Batch:      service.BatchOptions{Lanes: cfg.BookingLanes},
@@ -54,6 +55,7 @@ func serviceOptions(ctx context.Context, cfg config.Config, tokens *auth.Tokens)
 	if err != nil {
 		return opts, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	opts.Limiter = ratelimit.NewRedis(client, cfg.RedisPrefix+"ratelimit:")
-	return opts, func() { client.Close() }, nil
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(client, cfg.RedisPrefix+"ratelimit:"), ratelimit.FallbackOptions{Logger: log})
+	opts.Limiter = limiter
+	return opts, func() { limiter.Close(); client.Close() }, nil
 }

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts, closeLimiter, err := serviceOptions(ctx, cfg, tokens)
+	opts, closeLimiter, err := serviceOptions(ctx, cfg, tokens, log)
 	if err != nil {
 		return err
 	}
