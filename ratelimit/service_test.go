@@ -52,17 +52,17 @@ func TestServiceLimitsHoldWithRedisDown(t *testing.T) {
 
 	ctx := boxoffice.NewContextWithClientAddr(context.Background(), "192.0.2.7")
 	const password = "the-right-password"
-	if _, err := s.SignUp(ctx, boxoffice.SignUpInput{Username: "sam", Email: "sam@example.com", Password: password}); err != nil {
+	if _, err := s.Accounts.SignUp(ctx, boxoffice.SignUpInput{Username: "sam", Email: "sam@example.com", Password: password}); err != nil {
 		t.Fatal(err)
 	}
 	now := boxoffice.Now()
 	admin := &boxoffice.User{ID: boxoffice.NewID(), Username: "ada", Email: "ada@example.com", Role: boxoffice.RoleAdmin, CreatedAt: now, UpdatedAt: now}
-	if err := store.CreateUser(ctx, admin); err != nil {
+	if err := store.Users().Create(ctx, admin); err != nil {
 		t.Fatal(err)
 	}
 	asAdmin := boxoffice.NewContextWithCaller(ctx, boxoffice.Caller{UserID: admin.ID, Role: boxoffice.RoleAdmin})
 	createEvent := func() error {
-		return s.CreateEvent(asAdmin, &boxoffice.Event{Title: "Gig", Date: boxoffice.Now().Add(time.Hour), Location: "Club", TotalTickets: 10, PriceCents: 1000})
+		return s.Events.CreateEvent(asAdmin, &boxoffice.Event{Title: "Gig", Date: boxoffice.Now().Add(time.Hour), Location: "Club", TotalTickets: 10, PriceCents: 1000})
 	}
 	wantCode := func(t *testing.T, what string, err error, code string) {
 		t.Helper()
@@ -73,7 +73,7 @@ func TestServiceLimitsHoldWithRedisDown(t *testing.T) {
 
 	// Redis up: two wrong guesses and one change are counted.
 	for i := range 2 {
-		_, err := s.SignIn(ctx, "sam@example.com", "guess-number-"+string(rune('1'+i)))
+		_, err := s.Accounts.SignIn(ctx, "sam@example.com", "guess-number-"+string(rune('1'+i)))
 		wantCode(t, "guess with Redis up", err, boxoffice.EUNAUTHENTICATED)
 	}
 	if err := createEvent(); err != nil {
@@ -82,12 +82,12 @@ func TestServiceLimitsHoldWithRedisDown(t *testing.T) {
 
 	srv.Kill()
 	for i := range 3 {
-		_, err := s.SignIn(ctx, "sam@example.com", "guess-number-"+string(rune('3'+i)))
+		_, err := s.Accounts.SignIn(ctx, "sam@example.com", "guess-number-"+string(rune('3'+i)))
 		wantCode(t, "guess with Redis down", err, boxoffice.EUNAUTHENTICATED)
 	}
-	_, err = s.SignIn(ctx, "sam@example.com", "guess-number-6")
+	_, err = s.Accounts.SignIn(ctx, "sam@example.com", "guess-number-6")
 	wantCode(t, "6th guess with Redis down", err, boxoffice.ERATELIMITED)
-	_, err = s.SignIn(ctx, "sam@example.com", password)
+	_, err = s.Accounts.SignIn(ctx, "sam@example.com", password)
 	wantCode(t, "right password after 6 guesses, Redis down", err, boxoffice.ERATELIMITED)
 	for i := range 2 {
 		if err := createEvent(); err != nil {
@@ -105,10 +105,10 @@ func TestServiceLimitsHoldWithRedisDown(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("limiter state %q 15 s after Redis came back", limiter.State())
 		}
-		_, _ = s.SignIn(ctx, "nobody@example.com", "whatever-password") // a call to probe with
+		_, _ = s.Accounts.SignIn(ctx, "nobody@example.com", "whatever-password") // a call to probe with
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := s.SignIn(ctx, "tia@example.com", "a-wrong-password"); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+	if _, err := s.Accounts.SignIn(ctx, "tia@example.com", "a-wrong-password"); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 		t.Fatalf("sign-in after Redis came back: %v", err)
 	}
 	if n, err := client.Get(ctx, "t:signin:email:tia@example.com").Int(); err != nil || n != 1 {
