@@ -13,8 +13,8 @@ import (
 // (boxoffice.Schema): the same tables, columns, constraints and indexes on
 // each, so that the one SQL of sqlstore and its one table of constraint
 // errors hold for all. Regenerate it after adding a migration with
-// BOXOFFICE_UPDATE_SCHEMA=1 go test ./sqlite -run 'TestConformance/Schema', then
-// check that the PostgreSQL driver passes against it.
+// BOXOFFICE_UPDATE_SCHEMA=1 go test ./postgres -run TestConformance/Schema, then
+// make the SQLite migrations match it.
 const schemaFile = "testdata/schema.txt"
 
 func testSchema(t *testing.T, open Opener) {
