@@ -99,8 +99,8 @@ func (g *guard) prepare(ctx context.Context, query string) (*ast.QueryDocument, 
 // stopWalk stops gqlparser's walk of a document, by panicking out of it.
 type stopWalk struct{ timeUp bool }
 
-// validate runs the validation rules over doc. It stops at maxErrors
-// errors, adding one that says so, and when ctx ends.
+// validate runs the validation rules over doc. It stops after
+// maxErrors-1 errors, adding one that says so, and when ctx ends.
 func (g *guard) validate(ctx context.Context, doc *ast.QueryDocument) (errs gqlerror.List) {
 	observers := &core.Events{}
 	for _, rule := range g.rules {
@@ -111,8 +111,8 @@ func (g *guard) validate(ctx context.Context, doc *ast.QueryDocument) (errs gqle
 			}
 			errcode.Set(e, errcode.ValidationFailed)
 			errs = append(errs, g.redact(e))
-			if len(errs) == maxErrors {
-				panic(stopWalk{})
+			if len(errs) == maxErrors-1 {
+				panic(stopWalk{}) // and one more error says so
 			}
 		})
 	}
@@ -139,7 +139,7 @@ func (g *guard) validate(ctx context.Context, doc *ast.QueryDocument) (errs gqle
 			errs = gqlerror.List{timeUpError(ctx)}
 			return
 		}
-		errs = append(errs, validationError("validation stopped after %d errors", maxErrors))
+		errs = append(errs, validationError("validation stopped after %d errors", len(errs)))
 	}()
 	core.Walk(g.schema, doc, observers)
 	if len(errs) == 0 && ctx.Err() != nil {

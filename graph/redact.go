@@ -25,7 +25,7 @@ var redactedMessages = map[string]string{
 	"PossibleFragmentSpreads":      "This fragment can never apply here.",
 	"FragmentsOnCompositeTypes":    "This fragment's type condition cannot be used.",
 	"VariablesAreInputTypes":       "This variable's type cannot be used for variables.",
-	"OverlappingFieldsCanBeMerged": "Fields of the same name here conflict.",
+	"OverlappingFieldsCanBeMerged": "These fields conflict: they share a response key.",
 }
 
 func (g *guard) redact(e *gqlerror.Error) *gqlerror.Error {
