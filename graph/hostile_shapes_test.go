@@ -58,22 +58,18 @@ const eventFields = "id title description date location totalTickets availableTi
 
 // nested nests n levels of events' bookings' event.
 func nested(n int) string {
-	q := "id"
-	for range n {
-		q = "bookings { event { " + q + " } }"
-	}
-	return "{ events { items { " + q + " } } }"
+	return "{ events { items { " + strings.Repeat("bookings { event { ", n) + "id" + strings.Repeat(" } }", n) + " } } }"
 }
 
 func hostileShapes() []hostileShape {
 	return []hostileShape{
-		{"fragment-chain", []int{10, 20, 24, 25, 30, 40, 1000}, func(n int) map[string]any {
+		{"fragment-chain", []int{10, 20, 24, 25, 30, 40, 1_000, maxBody / 55}, func(n int) map[string]any {
 			return query(fragmentChain(n))
 		}},
 		{"repeated-field", []int{100, 499, 7_000, 19_000, maxBody / 11}, func(n int) map[string]any {
 			return query("{ " + repeat(n, " ", func(int) string { return "__typename" }) + " }")
 		}},
-		{"aliases", []int{30, 1_000, maxBody / 16}, func(n int) map[string]any {
+		{"aliases", []int{30, 1_000, maxBody / 20}, func(n int) map[string]any {
 			return query("{ " + repeat(n, " ", func(i int) string { return fmt.Sprintf("a%d: __typename", i) }) + " }")
 		}},
 		{"unknown-directives", []int{50, 4_000, maxBody / 3}, func(n int) map[string]any {
@@ -82,28 +78,28 @@ func hostileShapes() []hostileShape {
 		{"known-directives", []int{50, 1_000, maxBody / 18}, func(n int) map[string]any {
 			return query("{ __typename " + repeat(n, "", func(int) string { return "@skip(if:false)" }) + " }")
 		}},
-		{"unknown-fields", []int{20, 500, maxBody / 7}, func(n int) map[string]any {
+		{"unknown-fields", []int{20, 500, maxBody / 9}, func(n int) map[string]any {
 			return query("{ " + repeat(n, " ", func(i int) string { return fmt.Sprintf("f%d", i) }) + " }")
 		}},
-		{"arguments", []int{20, 2_000, maxBody / 6}, func(n int) map[string]any {
+		{"arguments", []int{20, 2_000, maxBody / 10}, func(n int) map[string]any {
 			return query("{ __typename(" + repeat(n, " ", func(i int) string { return fmt.Sprintf("a%d:1", i) }) + ") }")
 		}},
 		{"wide-selection", []int{1, 10, 45}, func(n int) map[string]any {
 			sel := repeat(n, " ", func(int) string { return eventFields })
 			return query("{ events(pagination: {limit: 100}) { items { " + sel + " } } popularEvents(limit: 100) { " + eventFields + " } upcomingEvents(limit: 100) { " + eventFields + " } }")
 		}},
-		{"overlapping-subselections", []int{10, 100, 166, 5_000}, func(n int) map[string]any {
+		{"overlapping-subselections", []int{10, 100, 166, 5_000, maxBody / 25}, func(n int) map[string]any {
 			return query("{ " + repeat(n, " ", func(int) string { return "events { items { id } }" }) + " }")
 		}},
-		{"nesting", []int{5, 13, 100, 2_000}, func(n int) map[string]any {
+		{"nesting", []int{5, 13, 100, 2_000, maxBody / 25}, func(n int) map[string]any {
 			return query(nested(n))
 		}},
-		{"fragment-fan-out", []int{10, 100, 1_000}, func(n int) map[string]any {
+		{"fragment-fan-out", []int{10, 100, 1_000, maxBody / 55}, func(n int) map[string]any {
 			spreads := repeat(n, " ", func(i int) string { return fmt.Sprintf("...F%d", i) })
 			defs := repeat(n, "\n", func(i int) string { return fmt.Sprintf("fragment F%d on Query { __typename }", i) })
 			return query("{ " + spreads + " }\n" + defs)
 		}},
-		{"operations", []int{10, 1_000, maxBody / 26}, func(n int) map[string]any {
+		{"operations", []int{10, 1_000, maxBody / 30}, func(n int) map[string]any {
 			body := query(repeat(n, "\n", func(i int) string { return fmt.Sprintf("query Q%d { __typename }", i) }))
 			body["operationName"] = "Q0"
 			return body
@@ -111,7 +107,7 @@ func hostileShapes() []hostileShape {
 		{"long-string", []int{1_000, maxBody / 2, maxBody - 100}, func(n int) map[string]any {
 			return query(`{ events(pagination: {limit: 1}) { items { id } } __typename @skip(if: false) users(filter: {email: "` + strings.Repeat("a", n) + `"}) { total } }`)
 		}},
-		{"deep-list-literal", []int{10, 1_000, 2_400}, func(n int) map[string]any {
+		{"deep-list-literal", []int{10, 1_000, 2_400, maxBody / 2}, func(n int) map[string]any {
 			return query("{ events(pagination: {limit: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "}) { total } }")
 		}},
 		{"large-variables", []int{1_000, 30_000, maxBody / 12}, func(n int) map[string]any {
