@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -81,6 +82,9 @@ func (g *guard) prepare(ctx context.Context, query string) (*ast.QueryDocument, 
 			gqlErr = gqlerror.Wrap(err)
 		}
 		errcode.Set(gqlErr, errcode.ParseFailed)
+		if strings.HasPrefix(gqlErr.Message, "exceeded token limit") {
+			gqlErr.Rule = limitRule // logged as a refusal
+		}
 		return nil, gqlerror.List{gqlErr}
 	}
 	if len(doc.Operations) == 0 {
@@ -154,10 +158,13 @@ func validationError(format string, args ...any) *gqlerror.Error {
 	return e
 }
 
+// limitRule marks the errors of documents refused for their size or shape.
+const limitRule = "DocumentLimits"
+
 // limitError is a document refused for its shape.
 func limitError(format string, args ...any) *gqlerror.Error {
 	e := validationError(format, args...)
-	e.Rule = "DocumentLimits"
+	e.Rule = limitRule
 	return e
 }
 
@@ -230,7 +237,7 @@ func (e guardedExecutor) DispatchOperation(ctx context.Context, opCtx *graphql.O
 // follows with its error codes.
 func (g *guard) logRefusal(ctx context.Context, errs gqlerror.List, queryBytes int) {
 	e := errs[0]
-	if e.Rule != "DocumentLimits" && !errors.Is(e, errTimeUp) && len(errs) < maxErrors {
+	if e.Rule != limitRule && !errors.Is(e, errTimeUp) && len(errs) < maxErrors {
 		return
 	}
 	g.log.LogAttrs(ctx, slog.LevelWarn, "graphql document refused",

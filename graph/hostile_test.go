@@ -70,6 +70,9 @@ func TestRepeatedFieldsAreRefused(t *testing.T) {
 		if !strings.Contains(e.Message, "token limit") {
 			t.Errorf("7,000 copies: %q", e.Message)
 		}
+		if lines := s.logs.lines("graphql document refused", "token limit"); len(lines) != 1 {
+			t.Errorf("want the refusal logged, got %d lines", len(lines))
+		}
 		var out map[string]any
 		s.as("").data(t, repeatField(400, "__typename"), nil, &out)
 	})
