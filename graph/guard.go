@@ -63,9 +63,10 @@ func newGuard(schema *ast.Schema, validation *rules.Rules, cache *docCache, intr
 	return g
 }
 
-// errTimeUp is the error of a request whose time ran out before its
-// document was ready: presentError logs it and answers INTERNAL.
-var errTimeUp = errors.New("the request's time limit ran out while its document was parsed and validated")
+// errTimeUp is the error of a request whose time ran out while its
+// document was prepared, or before its operation began: presentError logs
+// it and answers INTERNAL.
+var errTimeUp = errors.New("the request's time limit ran out before its operation could run")
 
 // prepare parses and validates query, or takes it from the cache.
 func (g *guard) prepare(ctx context.Context, query string) (*ast.QueryDocument, gqlerror.List) {
