@@ -40,6 +40,11 @@ func (e *Event) Price() float64 { return float64(e.PriceCents) / 100 }
 func (e *Event) Validate() error {
 	e.Title = strings.TrimSpace(e.Title)
 	e.Location = strings.TrimSpace(e.Location)
+	for _, f := range []struct{ name, text string }{{"title", e.Title}, {"description", deref(e.Description)}, {"location", e.Location}} {
+		if err := CheckText(f.name, f.text); err != nil {
+			return err
+		}
+	}
 	if n := utf8.RuneCountInString(e.Title); n < 1 || n > 200 {
 		return Invalidf("title", "title must be 1 to 200 characters")
 	}
@@ -51,6 +56,9 @@ func (e *Event) Validate() error {
 	}
 	if e.Date.IsZero() {
 		return Invalidf("date", "date is required")
+	}
+	if err := CheckTime("date", e.Date); err != nil {
+		return err
 	}
 	if e.TotalTickets < 1 || e.TotalTickets > MaxEventTickets {
 		return Invalidf("totalTickets", "totalTickets must be between 1 and %d", MaxEventTickets)

@@ -44,6 +44,12 @@ type UserUpdate struct {
 // Validate returns EINVALID if a field of u is malformed. It normalizes the
 // email to lower case and trims both names.
 func (u *User) Validate() error {
+	if err := CheckText("username", u.Username); err != nil {
+		return err
+	}
+	if err := CheckText("email", u.Email); err != nil {
+		return err
+	}
 	u.Username = strings.TrimSpace(u.Username)
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
 	if n := utf8.RuneCountInString(u.Username); n < 2 || n > 50 {

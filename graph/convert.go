@@ -66,6 +66,12 @@ func bookingFilter(in *model.BookingFilterInput, page boxoffice.Page) boxoffice.
 		if to.DateOnly {
 			before = to.Time.Add(24 * time.Hour)
 		}
+		// Through the end of the supported range is no bound at all, and
+		// a bound past the range (createdTo: "9999-12-31") is one that no
+		// store can compare with.
+		if before.After(boxoffice.MaxTime) {
+			return f
+		}
 		f.CreatedBefore = &before
 	}
 	return f

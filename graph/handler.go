@@ -9,7 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -22,12 +21,9 @@ const (
 	DefaultComplexityLimit = 50_000
 	DefaultMaxDepth        = 12
 	DefaultQueryCacheSize  = 1000
+	DefaultQueryCacheBytes = 32 << 20
 	DefaultLoaderWait      = 2 * time.Millisecond
 )
-
-// parserTokenLimit bounds the work of parsing one query; the largest
-// legitimate documents (introspection) use about 1,500 tokens.
-const parserTokenLimit = 20_000
 
 // Config is what NewHandler needs.
 type Config struct {
@@ -49,6 +45,9 @@ type Config struct {
 	// QueryCacheSize is the number of parsed and validated queries kept
 	// (LRU), so a repeated query skips both. 0: the default.
 	QueryCacheSize int
+	// QueryCacheBytes bounds the memory those queries take, as estimated
+	// in cache.go; queries over 16 KiB are never kept. 0: the default.
+	QueryCacheBytes int
 	// LoaderWait is how long a dataloader collects keys before it fetches
 	// (see loaders.go). 0: the default.
 	LoaderWait time.Duration
@@ -73,24 +72,28 @@ func NewHandler(cfg Config) http.Handler {
 		Complexity: complexity(),
 	})
 
+	cache := newDocCache(positiveOr(cfg.QueryCacheSize, DefaultQueryCacheSize), positiveOr(cfg.QueryCacheBytes, DefaultQueryCacheBytes))
+	rules := validationRules(positiveOr(cfg.MaxDepth, DefaultMaxDepth), cfg.Introspection)()
+	guard := newGuard(schema.Schema(), rules, cache, cfg.Introspection, log)
+
 	srv := handler.New(schema)
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](positiveOr(cfg.QueryCacheSize, DefaultQueryCacheSize)))
-	srv.SetParserTokenLimit(parserTokenLimit)
-	srv.SetValidationRulesFn(validationRules(positiveOr(cfg.MaxDepth, DefaultMaxDepth), cfg.Introspection))
+	srv.AddTransport(guardedTransport{Transport: transport.GET{}, guard: guard})
+	srv.AddTransport(guardedTransport{Transport: transport.POST{}, guard: guard})
+	srv.SetQueryCache(cache) // hands gqlgen the guard's documents: it never parses by itself
+	srv.SetParserTokenLimit(maxTokens)
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.Use(operationLogger{log: log})
 	if cfg.Metrics != nil {
 		srv.Use(operationMetrics{cfg.Metrics})
 	}
+	srv.Use(capErrors{}) // inside the logger and metrics, which count the codes of what is sent
 	srv.Use(queriesOnlyOverGET{})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	if limit := cfg.ComplexityLimit; limit >= 0 {
-		srv.Use(extension.FixedComplexityLimit(positiveOr(limit, DefaultComplexityLimit)))
+		srv.Use(&costLimit{limit: positiveOr(limit, DefaultComplexityLimit)})
 	}
 	srv.AroundRootFields(freshLoadersPerMutation)
 	srv.AroundFields(payloadUserIsCaller)
@@ -99,7 +102,7 @@ func NewHandler(cfg Config) http.Handler {
 	if wait <= 0 {
 		wait = DefaultLoaderWait
 	}
-	return &httpHandler{next: srv, services: svc, loaderWait: wait}
+	return &httpHandler{next: srv, services: svc, loaderWait: wait, log: log}
 }
 
 // positiveOr returns n, or def for a zero (unset) n.

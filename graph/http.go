@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -28,28 +30,35 @@ type httpHandler struct {
 	next       http.Handler
 	services   services
 	loaderWait time.Duration
+	log        *slog.Logger
 }
 
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer is JSON, never to be sniffed as anything else; some
+	// carry tokens (signIn, signUp, changePassword) or private data, and
+	// none may be kept by a cache.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx := r.Context()
+	if boxoffice.RequestIDFromContext(ctx) == "" {
+		ctx = boxoffice.NewContextWithRequestID(ctx, boxoffice.NewID())
+		r = r.WithContext(ctx)
+	}
 	switch r.Method {
 	case http.MethodPost:
 		if status, msg := bufferJSONBody(w, r); status != 0 {
-			writeRequestError(w, status, msg)
+			h.refuse(w, r, status, msg)
 			return
 		}
 	case http.MethodGet:
 		if msg := checkGETParams(r.URL.RawQuery); msg != "" {
-			writeRequestError(w, http.StatusBadRequest, msg)
+			h.refuse(w, r, http.StatusBadRequest, msg)
 			return
 		}
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		writeRequestError(w, http.StatusMethodNotAllowed, "use POST, or GET for queries")
+		h.refuse(w, r, http.StatusMethodNotAllowed, "use POST, or GET for queries")
 		return
-	}
-	ctx := r.Context()
-	if boxoffice.RequestIDFromContext(ctx) == "" {
-		ctx = boxoffice.NewContextWithRequestID(ctx, boxoffice.NewID())
 	}
 	ctx = withLoaders(ctx, newLoaders(h.services, h.loaderWait))
 	ctx = context.WithValue(ctx, methodKey{}, r.Method)
@@ -64,7 +73,14 @@ func bufferJSONBody(w http.ResponseWriter, r *http.Request) (int, string) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return http.StatusUnsupportedMediaType, "Content-Type must be application/json"
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if r.ContentLength > maxBodyBytes {
+		return http.StatusRequestEntityTooLarge, "request body is too large"
+	}
+	// One read into a buffer of the announced size, not a doubling one.
+	var buf bytes.Buffer
+	buf.Grow(int(max(r.ContentLength, 0)) + bytes.MinRead)
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body := buf.Bytes()
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -74,8 +90,53 @@ func bufferJSONBody(w http.ResponseWriter, r *http.Request) (int, string) {
 	case len(bytes.TrimSpace(body)) == 0:
 		return http.StatusBadRequest, "request body is empty: send a JSON object with a query"
 	}
+	if msg := checkJSONShape(body); msg != "" {
+		return http.StatusBadRequest, "request body " + msg
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return 0, ""
+}
+
+// Bounds of a request's JSON, checked before it is decoded: a megabyte of
+// JSON decodes into tens of megabytes of maps when it holds 100,000 small
+// values. Real requests hold a query and tens of variables.
+const (
+	maxJSONValues = 10_000
+	maxJSONDepth  = 32
+)
+
+// checkJSONShape counts the values and the nesting of raw JSON in one pass
+// over its bytes, and returns why it is refused, or "". It leaves the JSON
+// being well formed to the decoder.
+func checkJSONShape(raw []byte) string {
+	values, depth, inString, escaped := 1, 0, false, false
+	for _, c := range raw {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			if depth++; depth > maxJSONDepth {
+				return fmt.Sprintf("nests JSON more than %d levels deep", maxJSONDepth)
+			}
+			values++
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' || c == ':':
+			if values++; values > maxJSONValues {
+				return fmt.Sprintf("holds more than %d JSON values", maxJSONValues)
+			}
+		}
+	}
+	return ""
 }
 
 // checkGETParams refuses what gqlgen's GET transport would refuse without
@@ -87,11 +148,30 @@ func checkGETParams(rawQuery string) string {
 		return "the URL's query string is malformed"
 	}
 	for _, name := range []string{"variables", "extensions"} {
-		if v := params.Get(name); v != "" && json.Unmarshal([]byte(v), new(map[string]any)) != nil {
+		v := params.Get(name)
+		if v == "" {
+			continue
+		}
+		if msg := checkJSONShape([]byte(v)); msg != "" {
+			return name + " " + msg
+		}
+		if json.Unmarshal([]byte(v), new(map[string]any)) != nil {
 			return name + " must be a JSON object"
 		}
 	}
 	return ""
+}
+
+// refuse answers a request that is not a GraphQL request at all, and logs
+// it: an attack on the limits leaves a trace.
+func (h *httpHandler) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h.log.LogAttrs(r.Context(), slog.LevelWarn, "graphql request refused",
+		slog.String("request_id", boxoffice.RequestIDFromContext(r.Context())),
+		slog.String("method", r.Method),
+		slog.Int("status", status),
+		slog.String("reason", msg),
+	)
+	writeRequestError(w, status, msg)
 }
 
 func writeRequestError(w http.ResponseWriter, status int, msg string) {

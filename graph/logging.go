@@ -2,10 +2,12 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -66,4 +68,31 @@ func operationName(op *graphql.OperationContext) string {
 		return string(op.Operation.Operation)
 	}
 	return string(op.Operation.Operation) + " " + op.Operation.Name
+}
+
+// capErrors keeps at most maxErrors errors in an answer: a document that
+// makes every item of every list fail would otherwise answer thousands.
+// The last one kept says how many were left out.
+type capErrors struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = capErrors{}
+
+func (capErrors) ExtensionName() string                   { return "CapErrors" }
+func (capErrors) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (capErrors) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrors {
+		return resp
+	}
+	left := resp.Errors[maxErrors-1:]
+	code, _ := left[0].Extensions["code"].(string)
+	resp.Errors = append(resp.Errors[:maxErrors-1:maxErrors-1], &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors were left out", len(left)),
+		Extensions: map[string]any{"code": code},
+	})
+	return resp
 }

@@ -109,3 +109,17 @@ func withTimeout(next http.Handler, d time.Duration) http.Handler {
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// securityHeaders sets what every answer needs, whoever writes it: no
+// content sniffing (a JSON answer is never run as a script or page).
+// Answers of the API also forbid caching (see graph's handler): they may
+// carry tokens.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.URL.Path == "/graphql" && (r.Method == http.MethodPost || r.URL.Query().Has("query")) {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

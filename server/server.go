@@ -93,6 +93,14 @@ func routes(cfg Config) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
+	// Other methods on these paths get the JSON error the API speaks, not
+	// the mux's plain-text 405.
+	for path, allow := range map[string]string{"/graphql": "GET, POST", "/healthz": "GET", "/readyz": "GET"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "method "+r.Method+" is not allowed here: use "+allow)
+		})
+	}
 
 	var h http.Handler = mux
 	h = cors(h, cfg.CORSOrigins)
@@ -102,6 +110,7 @@ func routes(cfg Config) http.Handler {
 	h = logRequests(h, cfg.Logger)
 	h = recoverPanics(h, cfg.Logger)
 	h = withRequestID(h)
+	h = securityHeaders(h)
 	return h
 }
 

@@ -66,6 +66,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
+	// The file holds password hashes: create it readable by its owner
+	// only. SQLite gives its -wal and -shm files the mode of the database.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	f.Close()
 
 	d := &driver{hub: newHub()}
 	// The writer connects first so the file is in WAL mode before any reader.

@@ -6478,14 +6478,14 @@ func (ec *executionContext) marshalNBooking2ᚖgithubᚗcomᚋboxofficeᚋboxoff
 }
 
 func (ec *executionContext) unmarshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus(ctx context.Context, v any) (boxoffice.BookingStatus, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := model.UnmarshalString(v)
 	res := unmarshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus(ctx context.Context, sel ast.SelectionSet, v boxoffice.BookingStatus) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[v])
+	res := model.MarshalString(marshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "BookingStatus!")
 	}
@@ -6504,13 +6504,13 @@ var (
 )
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
-	res, err := graphql.UnmarshalBoolean(v)
+	res, err := model.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalBoolean(v)
+	res := model.MarshalBoolean(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
@@ -6576,27 +6576,27 @@ func (ec *executionContext) marshalNEvent2ᚖgithubᚗcomᚋboxofficeᚋboxoffic
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalFloatContext(v)
+	res := model.MarshalFloat(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
-	return graphql.WrapContextMarshaler(ctx, res)
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalID(v)
+	res, err := model.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalID(v)
+	res := model.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
@@ -6604,13 +6604,13 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
-	res, err := graphql.UnmarshalInt(v)
+	res, err := model.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalInt(v)
+	res := model.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -6642,14 +6642,14 @@ func (ec *executionContext) marshalNPaginatedUsersResponse2ᚖgithubᚗcomᚋbox
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (boxoffice.Role, error) {
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := model.UnmarshalString(v)
 	res := unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, sel ast.SelectionSet, v boxoffice.Role) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[v])
+	res := model.MarshalString(marshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[v])
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
 	}
@@ -6680,13 +6680,13 @@ func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋboxofficeᚋbox
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalString(v)
+	res := model.MarshalString(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
@@ -6895,7 +6895,7 @@ func (ec *executionContext) unmarshalOBookingStatus2ᚖgithubᚗcomᚋboxoffice�
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := model.UnmarshalString(v)
 	res := unmarshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -6906,7 +6906,7 @@ func (ec *executionContext) marshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋ
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[*v])
+	res := model.MarshalString(marshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[*v])
 	return res
 }
 
@@ -6922,14 +6922,14 @@ var (
 )
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
-	res, err := graphql.UnmarshalBoolean(v)
+	res, err := model.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOBoolean2bool(ctx context.Context, sel ast.SelectionSet, v bool) graphql.Marshaler {
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalBoolean(v)
+	res := model.MarshalBoolean(v)
 	return res
 }
 
@@ -6937,7 +6937,7 @@ func (ec *executionContext) unmarshalOBoolean2ᚖbool(ctx context.Context, v any
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalBoolean(v)
+	res, err := model.UnmarshalBoolean(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -6947,7 +6947,7 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalBoolean(*v)
+	res := model.MarshalBoolean(*v)
 	return res
 }
 
@@ -6989,7 +6989,7 @@ func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	res, err := model.UnmarshalFloat(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -6998,15 +6998,16 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 		return graphql.Null
 	}
 	_ = sel
-	res := graphql.MarshalFloatContext(*v)
-	return graphql.WrapContextMarshaler(ctx, res)
+	_ = ctx
+	res := model.MarshalFloat(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalID(v)
+	res, err := model.UnmarshalID(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -7016,7 +7017,7 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalID(*v)
+	res := model.MarshalID(*v)
 	return res
 }
 
@@ -7024,7 +7025,7 @@ func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*i
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalInt(v)
+	res, err := model.UnmarshalInt(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -7034,7 +7035,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalInt(*v)
+	res := model.MarshalInt(*v)
 	return res
 }
 
@@ -7050,7 +7051,7 @@ func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxoffi
 	if v == nil {
 		return nil, nil
 	}
-	tmp, err := graphql.UnmarshalString(v)
+	tmp, err := model.UnmarshalString(v)
 	res := unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole[tmp]
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
@@ -7061,7 +7062,7 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxoffice
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole[*v])
+	res := model.MarshalString(marshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole[*v])
 	return res
 }
 
@@ -7082,7 +7083,7 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalString(v)
+	res, err := model.UnmarshalString(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -7092,7 +7093,7 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalString(*v)
+	res := model.MarshalString(*v)
 	return res
 }
 

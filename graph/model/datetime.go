@@ -27,7 +27,8 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 	})
 }
 
-// UnmarshalDateTime reads RFC 3339 or a plain date (midnight UTC).
+// UnmarshalDateTime reads RFC 3339 or a plain date (midnight UTC), within
+// boxoffice.MinTime..MaxTime.
 func UnmarshalDateTime(v any) (time.Time, error) {
 	d, err := parseDateInput(v)
 	return d.Time, err
@@ -55,11 +56,16 @@ func parseDateInput(v any) (DateInput, error) {
 	if !ok {
 		return DateInput{}, boxoffice.Invalidf("", "DateTime must be a string, got %T", v)
 	}
+	d, ok := DateInput{}, false
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return DateInput{Time: t.UTC()}, nil
+		d, ok = DateInput{Time: t.UTC()}, true
+	} else if t, err := time.Parse(dateOnly, s); err == nil {
+		d, ok = DateInput{Time: t, DateOnly: true}, true
 	}
-	if t, err := time.Parse(dateOnly, s); err == nil {
-		return DateInput{Time: t, DateOnly: true}, nil
+	if ok {
+		// 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC: refused
+		// here, as every engine must read back what it stores.
+		return d, boxoffice.CheckTime("", d.Time)
 	}
 	return DateInput{}, boxoffice.Invalidf("", "%s is not a DateTime: use RFC 3339 (2024-01-01T19:00:00Z) or a date (2024-01-01)", quote(s))
 }
