@@ -80,13 +80,6 @@ func (c *docCache) add(query string, doc *ast.QueryDocument) {
 	}
 }
 
-// stats returns the entries and estimated bytes held.
-func (c *docCache) stats() (entries, bytes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len(), c.bytes
-}
-
 // Get is gqlgen's look-up: the document prepared for this request. A
 // request that did not go through the guard gets an empty document, which
 // gqlgen refuses (no such operation), rather than a miss that would make

@@ -4,8 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -42,16 +42,21 @@ func startBoxoffice(t *testing.T) (string, string) {
 	}
 	svc := service.New(db, service.Options{Tokens: tokens, Limits: &service.Limits{}}) // no limits: this is a load test
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(server.New(server.Config{
+	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log}),
 		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Accounts.Authenticate,
-	}).Handler())
-	t.Cleanup(func() { srv.Close(); svc.Close() })                  // LIFO: before db.Close
-	admin, err := svc.Accounts.IssueToken(ctx, "alice@example.com") // the demo admin
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.URL + "/graphql", admin.Token
+	go srv.Serve(ln)
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()); svc.Close() }) // LIFO: before db.Close
+	admin, err := svc.Accounts.IssueToken(ctx, "alice@example.com")           // the demo admin
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + ln.Addr().String() + "/graphql", admin.Token
 }
 
 func TestAgainstBoxoffice(t *testing.T) {

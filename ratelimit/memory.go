@@ -118,13 +118,6 @@ func (m *Memory) sweepLoop(every time.Duration) {
 	}
 }
 
-// len returns how many windows are held.
-func (m *Memory) len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.windows)
-}
-
 // Close stops the sweeper and waits for it. Allow still works afterwards,
 // without sweeping; Close may be called more than once.
 func (m *Memory) Close() error {

@@ -63,10 +63,6 @@ func (s *Server) Serve(ln net.Listener) error {
 	return nil
 }
 
-// Handler is the server's whole HTTP stack, for tests that serve it
-// themselves.
-func (s *Server) Handler() http.Handler { return s.http.Handler }
-
 // Shutdown stops accepting connections and waits, until ctx ends, for the
 // requests in flight to finish.
 func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }

@@ -69,11 +69,6 @@ const (
 		"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
 )
 
-// GraphiQLEmbedded reports whether the GraphiQL bundle (graphiql.js and
-// graphiql.css) was built into this binary. When false, GraphiQLHandler's
-// page loads GraphiQL from a CDN.
-func GraphiQLEmbedded() bool { return hasBundle(embeddedDist()) }
-
 // embeddedDist is web/graphiql/dist as embedded at build time.
 func embeddedDist() fs.FS {
 	sub, err := fs.Sub(distFS, "graphiql/dist")
