@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -19,13 +20,20 @@ const (
 type BookingStatus string
 
 const (
-	BookingConfirmed BookingStatus = "CONFIRMED" // holds its tickets
-	BookingCancelled BookingStatus = "CANCELLED" // gave its tickets back
+	BookingPending   BookingStatus = "PENDING"   // holds its tickets until ExpiresAt while it waits for payment
+	BookingConfirmed BookingStatus = "CONFIRMED" // paid, free, or confirmed at once: holds its tickets
+	BookingCancelled BookingStatus = "CANCELLED" // gave its tickets back; a paid one is refunded
+	BookingExpired   BookingStatus = "EXPIRED"   // was not paid in time: gave its tickets back
 )
+
+// Valid reports whether s is one of the statuses.
+func (s BookingStatus) Valid() bool {
+	return s == BookingPending || s == BookingConfirmed || s == BookingCancelled || s == BookingExpired
+}
 
 // HoldsTickets reports whether a booking in this status keeps its tickets
 // from being sold to anyone else.
-func (s BookingStatus) HoldsTickets() bool { return s == BookingConfirmed }
+func (s BookingStatus) HoldsTickets() bool { return s == BookingPending || s == BookingConfirmed }
 
 // Booking is a number of tickets for one event, held by one user.
 type Booking struct {
@@ -34,9 +42,19 @@ type Booking struct {
 	EventID         string
 	NumberOfTickets int
 	Status          BookingStatus
+	ExpiresAt       *time.Time // PENDING: when the hold ends unless paid
+	UnitPriceCents  int64      // one ticket's price when the booking was made
+	TotalCents      int64      // what the buyer pays: unit price × tickets
+	Currency        string     // ISO 4217, as the event's
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	CancelledAt     *time.Time
+	// IdempotencyKey is the key of the request that made the booking, if it
+	// sent one: a retry with the same key gets this booking back.
+	IdempotencyKey string
+	// Payment is set on a booking just made that is to be paid; read back,
+	// it comes from PaymentStore.
+	Payment *Payment
 
 	// Event and User are set on a booking just made: its event and buyer as
 	// of the commit, read in the booking's own transaction, so a
@@ -47,16 +65,50 @@ type Booking struct {
 	User  *User
 }
 
-// Cancel marks the booking cancelled at now. ECONFLICT if it is cancelled
-// already, or if its event (b.Event, which must be set) has started.
-func (b *Booking) Cancel(now time.Time) error {
-	if b.Status == BookingCancelled {
+// Cancel marks the booking cancelled at now: a PENDING or CONFIRMED one,
+// until its event (b.Event, which must be set) starts, or at any time when
+// staff (the event's organizer or an admin) cancel it. ECONFLICT otherwise.
+func (b *Booking) Cancel(now time.Time, staff bool) error {
+	switch b.Status {
+	case BookingCancelled:
 		return Errorf(ECONFLICT, "booking is already cancelled")
+	case BookingExpired:
+		return Errorf(ECONFLICT, "booking has expired: its tickets went back")
 	}
-	if !b.Event.Date.After(now) {
+	if !staff && !b.Event.Date.After(now) {
 		return Errorf(ECONFLICT, "event has already started: the booking can no longer be cancelled")
 	}
-	b.Status, b.UpdatedAt, b.CancelledAt = BookingCancelled, now, &now
+	b.Status, b.UpdatedAt, b.CancelledAt, b.ExpiresAt = BookingCancelled, now, &now, nil
+	return nil
+}
+
+// Confirm marks a paid booking CONFIRMED at now: a PENDING one, or an
+// EXPIRED one whose tickets are still free (b.Event, as locked, says) and
+// whose event has not started. ECONFLICT otherwise: the payment then has
+// to be refunded.
+func (b *Booking) Confirm(now time.Time) error {
+	switch b.Status {
+	case BookingPending:
+	case BookingExpired:
+		if !b.Event.Date.After(now) {
+			return Errorf(ECONFLICT, "event has already started")
+		}
+		if b.Event.AvailableTickets < b.NumberOfTickets {
+			return Errorf(ESOLDOUT, "its tickets were sold while the hold was expired")
+		}
+	default:
+		return Errorf(ECONFLICT, "booking is %s", b.Status)
+	}
+	b.Status, b.UpdatedAt, b.ExpiresAt = BookingConfirmed, now, nil
+	return nil
+}
+
+// Expire marks a PENDING booking whose hold has ended EXPIRED at now.
+func (b *Booking) Expire(now time.Time) error {
+	if b.Status != BookingPending || b.ExpiresAt == nil || b.ExpiresAt.After(now) {
+		return Errorf(ECONFLICT, "booking is not an expired hold")
+	}
+	b.Status, b.UpdatedAt, b.ExpiresAt = BookingExpired, now, nil
 	return nil
 }
 
@@ -89,8 +141,8 @@ func (f BookingFilter) Validate() error {
 	if f.OrganizerID != "" && !ValidID(f.OrganizerID) {
 		return Invalidf("organizerId", "organizerId is not a valid ID")
 	}
-	if f.Status != "" && f.Status != BookingConfirmed && f.Status != BookingCancelled {
-		return Invalidf("status", "status must be CONFIRMED or CANCELLED")
+	if f.Status != "" && !f.Status.Valid() {
+		return Invalidf("status", "status must be PENDING, CONFIRMED, CANCELLED or EXPIRED")
 	}
 	if f.CreatedFrom != nil && f.CreatedBefore != nil && !f.CreatedFrom.Before(*f.CreatedBefore) {
 		return Invalidf("createdFrom", "createdFrom must not be after createdTo")
@@ -106,6 +158,9 @@ type BookingRequest struct {
 	// ActorID is who asks: the buyer, or an admin booking for them; "" is
 	// the system. It is recorded with the booking's change.
 	ActorID string
+	// IdempotencyKey, if set, makes a retry of the same request return the
+	// booking the first made instead of booking again.
+	IdempotencyKey string
 }
 
 // Validate returns EINVALID for malformed ids or a ticket count outside
@@ -155,4 +210,43 @@ type BookingService interface {
 	FindBookingsByUserIDs(ctx context.Context, ids []string, perUser int) ([]*Booking, error)
 	// FindBookingsByEventIDs is FindBookingsByUserIDs for events.
 	FindBookingsByEventIDs(ctx context.Context, ids []string, perEvent int) ([]*Booking, error)
+	// PayBooking pays a PENDING booking with a card (the test provider),
+	// and returns it as the provider's answer left it (or, if the answer
+	// is slow, with its payment PROCESSING). The buyer and admins.
+	// ENOTFOUND, ECONFLICT (not PENDING), EINVALID (a card the provider
+	// cannot read).
+	PayBooking(ctx context.Context, id, card string) (*Booking, error)
+	// FindPaymentsByBookingIDs returns the payments of these bookings, for
+	// batched loading; the GraphQL layer shows them to whoever may see the
+	// booking.
+	FindPaymentsByBookingIDs(ctx context.Context, ids []string) ([]*Payment, error)
+	// FindChangesByBookingIDs returns these bookings' changes, oldest
+	// first, for batched loading of their histories.
+	FindChangesByBookingIDs(ctx context.Context, ids []string) ([]*Change, error)
+}
+
+// BookingHistoryEntry is one step of a booking's history, as shown.
+type BookingHistoryEntry struct {
+	At      time.Time
+	Kind    string // CREATED, PAID, PAYMENT_FAILED, CONFIRMED, EXPIRED, CANCELLED, REFUNDED, …
+	ActorID string // "": the system
+	Detail  string
+}
+
+// History turns a booking's recorded changes, oldest first, into its
+// history. A booking made and confirmed at once has one change; it shows as
+// CREATED, then CONFIRMED.
+func History(b *Booking, changes []*Change) []BookingHistoryEntry {
+	out := make([]BookingHistoryEntry, 0, len(changes)+1)
+	for i, c := range changes {
+		kind := strings.ToUpper(strings.TrimPrefix(string(c.Kind), "booking."))
+		if i == 0 && c.Kind != ChangeBookingCreated {
+			out = append(out, BookingHistoryEntry{At: b.CreatedAt, Kind: "CREATED", ActorID: c.ActorID})
+		}
+		out = append(out, BookingHistoryEntry{At: c.At, Kind: kind, ActorID: c.ActorID, Detail: c.Detail})
+	}
+	if len(out) == 0 {
+		out = append(out, BookingHistoryEntry{At: b.CreatedAt, Kind: "CREATED"})
+	}
+	return out
 }

@@ -7,12 +7,18 @@ import "time"
 type ChangeKind string
 
 const (
-	ChangeUserCreated      ChangeKind = "user.created"
-	ChangeUserChanged      ChangeKind = "user.changed" // role or token version: who may do what
-	ChangeEventCreated     ChangeKind = "event.created"
-	ChangeEventUpdated     ChangeKind = "event.updated"
-	ChangeBookingCreated   ChangeKind = "booking.created"
-	ChangeBookingCancelled ChangeKind = "booking.cancelled"
+	ChangeUserCreated  ChangeKind = "user.created"
+	ChangeUserChanged  ChangeKind = "user.changed" // role or token version: who may do what
+	ChangeEventCreated ChangeKind = "event.created"
+	ChangeEventUpdated ChangeKind = "event.updated"
+	// A booking's changes are its history (CREATED, PAID, CONFIRMED, …).
+	ChangeBookingCreated       ChangeKind = "booking.created"   // held, or made
+	ChangeBookingConfirmed     ChangeKind = "booking.confirmed" // alone: made and confirmed at once
+	ChangeBookingPaid          ChangeKind = "booking.paid"
+	ChangeBookingPaymentFailed ChangeKind = "booking.payment_failed"
+	ChangeBookingExpired       ChangeKind = "booking.expired"
+	ChangeBookingCancelled     ChangeKind = "booking.cancelled"
+	ChangeBookingRefunded      ChangeKind = "booking.refunded"
 )
 
 // Broadcast reports whether every server must hear of a change of this
@@ -21,7 +27,7 @@ const (
 // version changes who may do what. Other changes are only recorded.
 func (k ChangeKind) Broadcast() bool {
 	switch k {
-	case ChangeUserChanged, ChangeBookingCancelled, ChangeEventUpdated:
+	case ChangeUserChanged, ChangeBookingCancelled, ChangeBookingExpired, ChangeEventUpdated:
 		return true
 	}
 	return false

@@ -63,3 +63,17 @@ func ClientAddrFromContext(ctx context.Context) string {
 	a, _ := ctx.Value(clientAddrKey{}).(string)
 	return a
 }
+
+type idempotencyKeyKey struct{}
+
+// NewContextWithIdempotencyKey returns ctx carrying the Idempotency-Key the
+// request was sent with: a booking it makes is found again by a retry.
+func NewContextWithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKeyKey{}, key)
+}
+
+// IdempotencyKeyFromContext returns the request's Idempotency-Key, or "".
+func IdempotencyKeyFromContext(ctx context.Context) string {
+	k, _ := ctx.Value(idempotencyKeyKey{}).(string)
+	return k
+}

@@ -25,6 +25,7 @@ type Event struct {
 	TotalTickets     int
 	AvailableTickets int     // TotalTickets minus the tickets of confirmed bookings
 	PriceCents       int64   // price of one ticket in cents: never binary floating point
+	Currency         string  // ISO 4217 code of the price, e.g. "EUR"
 	Version          int     // bumped by every update; the optimistic-concurrency token
 	OrganizerID      *string // the user who runs the event; nil: none (only admins edit it)
 	CreatedAt        time.Time
@@ -65,6 +66,9 @@ func (e *Event) Validate() error {
 	}
 	if e.AvailableTickets < 0 || e.AvailableTickets > e.TotalTickets {
 		return Invalidf("availableTickets", "availableTickets must be between 0 and totalTickets")
+	}
+	if e.Currency != "" && !ValidCurrency(e.Currency) {
+		return Invalidf("currency", "currency must be an ISO 4217 code such as EUR")
 	}
 	if e.PriceCents < 0 || e.PriceCents > MaxPriceCents {
 		return Invalidf("price", "price must be between 0 and 999999.99")
@@ -149,4 +153,18 @@ type EventService interface {
 	// UpdateEvent applies upd atomically. ENOTFOUND, EINVALID, ECONFLICT
 	// (stale version, or fewer total tickets than already sold).
 	UpdateEvent(ctx context.Context, id string, upd EventUpdate) (*Event, error)
+}
+
+// ValidCurrency reports whether code looks like an ISO 4217 currency code:
+// three upper-case letters.
+func ValidCurrency(code string) bool {
+	if len(code) != 3 {
+		return false
+	}
+	for _, r := range code {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -2,10 +2,21 @@ package boxoffice
 
 import "time"
 
+// BookingTerms are what new bookings are held to.
+type BookingTerms struct {
+	// Hold, when positive, makes a booking that costs something PENDING:
+	// it holds its tickets for that long while its buyer pays. Zero
+	// confirms every booking at once (no payment provider).
+	Hold time.Duration
+	// Provider names the payment provider of held bookings.
+	Provider string
+}
+
 // BookingPlan is what one booking transaction writes.
 type BookingPlan struct {
 	Results  []BookingResult // one per request, in request order
-	Bookings []*Booking      // the confirmed bookings to insert
+	Bookings []*Booking      // the bookings to insert
+	Payments []*Payment      // the payments of the held ones
 	Taken    map[string]int  // event id -> tickets to take from its availability
 }
 
@@ -13,10 +24,13 @@ type BookingPlan struct {
 // that cannot be met fails alone and the others go ahead. events holds the
 // events involved, read with their rows locked (missing: unknown event);
 // PlanBookings takes the planned tickets from their AvailableTickets.
-// users holds the buyers that exist. Each confirmed booking carries a copy
-// of its event and buyer as of its commit (Booking.Event, Booking.User).
-// Both stores call it inside their transaction; it does no I/O.
-func PlanBookings(reqs []BookingRequest, events map[string]*Event, users map[string]*User, now time.Time) BookingPlan {
+// users holds the buyers that exist. A booking costs its event's price at
+// the moment it is planned; under terms with a Hold, one that costs
+// something is PENDING with a Payment to make, otherwise it is CONFIRMED.
+// Each booking carries a copy of its event and buyer as of its commit
+// (Booking.Event, Booking.User). Both stores call it inside their
+// transaction; it does no I/O.
+func PlanBookings(reqs []BookingRequest, events map[string]*Event, users map[string]*User, terms BookingTerms, now time.Time) BookingPlan {
 	plan := BookingPlan{Results: make([]BookingResult, len(reqs)), Taken: map[string]int{}}
 	for i, r := range reqs {
 		ev, ok := events[r.EventID]
@@ -39,8 +53,16 @@ func PlanBookings(reqs []BookingRequest, events map[string]*Event, users map[str
 			snapshot.UpdatedAt = now
 			b := &Booking{
 				ID: NewID(), UserID: r.UserID, EventID: r.EventID, NumberOfTickets: r.Tickets,
-				Status: BookingConfirmed, CreatedAt: now, UpdatedAt: now,
+				Status: BookingConfirmed, UnitPriceCents: ev.PriceCents, TotalCents: ev.PriceCents * int64(r.Tickets),
+				Currency: ev.Currency, CreatedAt: now, UpdatedAt: now, IdempotencyKey: r.IdempotencyKey,
 				Event: &snapshot, User: buyer,
+			}
+			if terms.Hold > 0 && b.TotalCents > 0 {
+				expires := now.Add(terms.Hold)
+				b.Status, b.ExpiresAt = BookingPending, &expires
+				b.Payment = &Payment{ID: NewID(), BookingID: b.ID, Provider: terms.Provider, Status: PaymentRequired,
+					AmountCents: b.TotalCents, Currency: b.Currency, CreatedAt: now, UpdatedAt: now}
+				plan.Payments = append(plan.Payments, b.Payment)
 			}
 			plan.Results[i].Booking = b
 			plan.Bookings = append(plan.Bookings, b)

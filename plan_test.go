@@ -25,7 +25,7 @@ func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
 		{UserID: alice, EventID: hot, Tickets: 2},  // ok, 0 left
 		{UserID: alice, EventID: hot, Tickets: 1},  // sold out
 	}
-	plan := boxoffice.PlanBookings(reqs, stock, users, now)
+	plan := boxoffice.PlanBookings(reqs, stock, users, boxoffice.BookingTerms{}, now)
 	want := []struct {
 		code      string
 		remaining int
@@ -52,6 +52,44 @@ func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
 	}
 	if stock[hot].AvailableTickets != 0 {
 		t.Fatalf("the plan must take the tickets from the locked event: %d left", stock[hot].AvailableTickets)
+	}
+}
+
+// Under terms with a hold, a booking that costs something is PENDING until
+// paid, with a payment to make; a free one is confirmed at once. Each keeps
+// its event's price as planned.
+func TestPlanBookingsHoldsWhatCostsSomething(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	priced, free, alice := boxoffice.NewID(), boxoffice.NewID(), boxoffice.NewID()
+	stock := map[string]*boxoffice.Event{
+		priced: {ID: priced, AvailableTickets: 5, TotalTickets: 5, PriceCents: 2550, Currency: "CHF", Date: now.Add(time.Hour)},
+		free:   {ID: free, AvailableTickets: 5, TotalTickets: 5, Date: now.Add(time.Hour)},
+	}
+	users := map[string]*boxoffice.User{alice: {ID: alice}}
+	reqs := []boxoffice.BookingRequest{{UserID: alice, EventID: priced, Tickets: 2, IdempotencyKey: "k1"}, {UserID: alice, EventID: free, Tickets: 1}}
+	terms := boxoffice.BookingTerms{Hold: 15 * time.Minute, Provider: "test"}
+	plan := boxoffice.PlanBookings(reqs, stock, users, terms, now)
+
+	held, given := plan.Results[0].Booking, plan.Results[1].Booking
+	if held.Status != boxoffice.BookingPending || held.ExpiresAt == nil || !held.ExpiresAt.Equal(now.Add(15*time.Minute)) ||
+		held.UnitPriceCents != 2550 || held.TotalCents != 5100 || held.Currency != "CHF" || held.IdempotencyKey != "k1" {
+		t.Errorf("held booking: %+v", held)
+	}
+	if p := held.Payment; p == nil || p.Status != boxoffice.PaymentRequired || p.AmountCents != 5100 || p.Currency != "CHF" ||
+		p.Provider != "test" || p.BookingID != held.ID || len(plan.Payments) != 1 || plan.Payments[0] != p {
+		t.Errorf("its payment: %+v (plan: %d payments)", p, len(plan.Payments))
+	}
+	if given.Status != boxoffice.BookingConfirmed || given.ExpiresAt != nil || given.Payment != nil || given.TotalCents != 0 {
+		t.Errorf("free booking: %+v", given)
+	}
+	if plan.Taken[priced] != 2 || plan.Taken[free] != 1 {
+		t.Errorf("a hold takes its tickets as a confirmation does: %v", plan.Taken)
+	}
+	// Without a hold, everything is confirmed at once.
+	stock[priced].AvailableTickets = 5
+	again := boxoffice.PlanBookings(reqs[:1], stock, users, boxoffice.BookingTerms{}, now)
+	if b := again.Results[0].Booking; b.Status != boxoffice.BookingConfirmed || b.Payment != nil || b.TotalCents != 5100 {
+		t.Errorf("without terms: %+v", b)
 	}
 }
 

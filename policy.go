@@ -84,16 +84,44 @@ func CanReadBooking(c Caller, b *Booking, e *Event) error {
 	return Errorf(ENOTFOUND, "booking not found")
 }
 
-// CanCancelBooking: the buyer and admins; for anyone else the booking does
-// not exist (organizers refund through their own process, not here).
-func CanCancelBooking(c Caller, b *Booking) error {
+// CanCancelBooking: the buyer, the event's organizer and admins; for
+// anyone else the booking does not exist. (When a buyer may still cancel is
+// Booking.Cancel's to say.)
+func CanCancelBooking(c Caller, b *Booking, e *Event) error {
 	if err := signedIn(c); err != nil {
 		return err
 	}
-	if b != nil && c.Is(b.UserID) || c.Role == RoleAdmin {
+	if b != nil && c.Is(b.UserID) || c.Role == RoleAdmin || organizes(c, e) {
 		return nil
 	}
 	return Errorf(ENOTFOUND, "booking not found")
+}
+
+// CanPayBooking: the buyer and admins; for anyone else the booking does
+// not exist, or, for its event's organizer, is not theirs to pay.
+func CanPayBooking(c Caller, b *Booking, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(b.UserID) || c.Role == RoleAdmin {
+		return nil
+	}
+	if organizes(c, e) {
+		return Errorf(EFORBIDDEN, "only the buyer pays for a booking")
+	}
+	return Errorf(ENOTFOUND, "booking not found")
+}
+
+// CanSeePaymentSecret (the client secret a browser pays with): the buyer
+// alone.
+func CanSeePaymentSecret(c Caller, b *Booking) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(b.UserID) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the buyer sees the payment's client secret")
 }
 
 // CanBookFor: customers and organizers book for themselves; admins for

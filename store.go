@@ -44,7 +44,9 @@ type Stores interface {
 	Users() UserStore
 	Events() EventStore
 	Bookings() BookingStore
+	Payments() PaymentStore
 	Changes() ChangeStore
+	Idempotency() IdempotencyStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.
@@ -109,15 +111,23 @@ type BookingStore interface {
 	ByEventIDs(ctx context.Context, ids []string, perEvent int) ([]*Booking, error)
 	// BookBatch decides and writes a batch of booking requests in one
 	// transaction: it locks the events involved (in id order, so concurrent
-	// batches cannot deadlock), plans with PlanBookings, inserts the
-	// bookings, takes their tickets and records a change for each. The
-	// error is for the batch as a whole (nothing was written); per-request
-	// outcomes are in the results, in request order.
-	BookBatch(ctx context.Context, reqs []BookingRequest) ([]BookingResult, error)
+	// batches cannot deadlock), expires their holds that ran out, plans
+	// with PlanBookings under terms, inserts the bookings and their
+	// payments, takes their tickets and records a change for each. A
+	// request with an IdempotencyKey its user used before gets the booking
+	// made then. The error is for the batch as a whole (nothing was
+	// written); per-request outcomes are in the results, in request order.
+	BookBatch(ctx context.Context, reqs []BookingRequest, terms BookingTerms) ([]BookingResult, error)
+	// ExpireHolds expires up to limit PENDING bookings whose hold ran out
+	// by now: they become EXPIRED, their tickets go back, and each gets a
+	// change. It returns how many it expired.
+	ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error)
 	// Update locks the booking and its event, lets apply change the
-	// booking's status (b.Event is set, as locked), and saves it. A booking
+	// booking's status (b.Event is set, as locked; apply may read through
+	// the transaction's stores), and saves it if apply changed it. A booking
 	// whose new status no longer holds its tickets gives them back to the
-	// event. It returns the booking as saved, with its Event as of then.
+	// event; one that holds them again takes them (ECONFLICT if they are
+	// gone). It returns the booking as saved, with its Event as of then.
 	// ENOTFOUND, or apply's error.
 	Update(ctx context.Context, id string, apply func(b *Booking) error) (*Booking, error)
 }
@@ -131,6 +141,32 @@ type ChangeStore interface {
 	Record(ctx context.Context, c *Change) error
 	// After returns up to limit changes with ids above id, oldest first.
 	After(ctx context.Context, id int64, limit int) ([]*Change, error)
+	// ByBookingIDs returns the changes of these bookings, oldest first:
+	// their histories.
+	ByBookingIDs(ctx context.Context, ids []string) ([]*Change, error)
+}
+
+// IdempotencyStore keeps the answers to requests sent with an
+// Idempotency-Key, so that a retry gets the first answer again.
+type IdempotencyStore interface {
+	// Begin claims key for caller's request (its hash). It returns nil when
+	// the caller is to run the request: the key is new, or its first
+	// request was abandoned (started before abandonedBefore and never
+	// finished). Otherwise it returns the first request's answer;
+	// ECONFLICT while that request still runs, EINVALID if hash differs.
+	Begin(ctx context.Context, caller, key, hash string, now, abandonedBefore time.Time) (*IdempotentAnswer, error)
+	// Finish keeps the answer of the request that Begin let run.
+	Finish(ctx context.Context, caller, key string, answer IdempotentAnswer) error
+	// Forget drops the key, so that a retry runs again (an answer not kept).
+	Forget(ctx context.Context, caller, key string) error
+	// Prune drops the keys of requests started before before.
+	Prune(ctx context.Context, before time.Time) (int, error)
+}
+
+// IdempotentAnswer is a kept answer: an HTTP status and body.
+type IdempotentAnswer struct {
+	Status int
+	Body   []byte
 }
 
 // PoolStats describes a store's connection pool.

@@ -160,7 +160,7 @@ var authzRows = []authzRow{
 		vars: func(t *testing.T, w *authzWorld, _ string) map[string]any {
 			return map[string]any{"id": w.s.book(t, w.accounts[buyer].ID, w.event.ID, 1).ID} // a fresh one each time
 		},
-		want: [6]string{unauth, ok, notFound, notFound, notFound, ok}},
+		want: [6]string{unauth, ok, notFound, ok, notFound, ok}}, // the event's organizer too
 
 	// Events, written.
 	{name: "createEvent", query: `mutation($in: CreateEventInput!) { createEvent(input: $in) { id } }`,

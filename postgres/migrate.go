@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/sqlstore"
@@ -26,6 +28,10 @@ var migrationFiles embed.FS
 
 // versionTable is goose's bookkeeping table, kept in the store's schema.
 const versionTable = "goose_db_version"
+
+// jobsMigration is the number of the migration that makes River's tables
+// (sqlstore.JobsMigration), after the SQL files.
+const jobsMigration = 5
 
 // migrations runs the embedded goose migrations in one schema.
 type migrations struct {
@@ -60,6 +66,7 @@ func (m *migrations) provider() (*goose.Provider, error) {
 		goose.WithTableName(m.schema+"."+versionTable), // a plain identifier: see schemaName
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(sqlstore.JobsMigration(jobsMigration, riverDriver, m.schema)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: migrations: %w", err)
@@ -87,6 +94,10 @@ func (db *DB) DropSchema(ctx context.Context) error {
 	schema := db.migrations.schema
 	stmt := "DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"
 	if schema == "public" {
+		// River's tables, types and functions go the way they came.
+		if err := db.dropJobs(ctx); err != nil {
+			return err
+		}
 		rows, _ := db.driver.pool.Query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
 		tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
@@ -157,3 +168,20 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]boxoffice.MigrationState, 
 func ours(table string) bool {
 	return table == versionTable || slices.Contains(sqlstore.Tables, table)
 }
+
+// dropJobs rolls River's migrations all the way back, if it has any.
+func (db *DB) dropJobs(ctx context.Context) error {
+	var exists bool
+	err := db.driver.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", db.migrations.schema+".river_migration").Scan(&exists)
+	if err != nil || !exists {
+		return err
+	}
+	if err := sqlstore.MigrateJobs(ctx, riverDriver(db.migrations.sqlDB), db.migrations.schema, false); err != nil {
+		return fmt.Errorf("postgres: drop schema: %w", err)
+	}
+	return nil
+}
+
+// riverDriver is River's driver for database/sql on PostgreSQL, for its
+// migrations (the job queue itself uses River's pgx driver).
+func riverDriver(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) }

@@ -73,26 +73,26 @@ func TestRoundTrips(t *testing.T) {
 			_, _, err := db.Users().Find(ctx, boxoffice.UserFilter{Email: "dave", Page: boxoffice.Page{Page: 1, Limit: 10}})
 			return err
 		}},
-		// BEGIN, lock events, lock users | insert bookings, update events, record changes, COMMIT.
-		{"BookBatch of 3 on 2 events", 7, 2, func() error {
+		// BEGIN, lock events, lock users, expire run-out holds | insert bookings, update events, record changes, COMMIT.
+		{"BookBatch of 3 on 2 events", 8, 2, func() error {
 			res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
 				{UserID: u.ID, EventID: e.ID, Tickets: 1}, {UserID: u.ID, EventID: other.ID, Tickets: 2}, {UserID: u.ID, EventID: e.ID, Tickets: 3},
-			})
+			}, boxoffice.BookingTerms{})
 			if err == nil {
 				booked = res[0].Booking
 			}
 			return err
 		}},
-		// BEGIN and the locks | COMMIT of nothing.
-		{"BookBatch with nothing to book", 4, 2, func() error {
-			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}})
+		// BEGIN, the locks and the expiry | COMMIT of nothing.
+		{"BookBatch with nothing to book", 5, 2, func() error {
+			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}}, boxoffice.BookingTerms{})
 			return err
 		}},
-		// BEGIN, lock | update the booking, give the tickets back, record, notify, COMMIT.
-		{"cancel with its change", 7, 2, func() error {
+		// BEGIN, lock the event, lock the booking | update the booking, give the tickets back, record, notify, COMMIT.
+		{"cancel with its change", 8, 2, func() error {
 			return db.InTx(ctx, func(tx boxoffice.Tx) error {
 				now := boxoffice.Now()
-				b, err := tx.Bookings().Update(ctx, booked.ID, func(b *boxoffice.Booking) error { return b.Cancel(now) })
+				b, err := tx.Bookings().Update(ctx, booked.ID, func(b *boxoffice.Booking) error { return b.Cancel(now, false) })
 				if err != nil {
 					return err
 				}

@@ -115,7 +115,7 @@ func Load(ctx context.Context, store boxoffice.Store) (Summary, error) {
 	if len(reqs) == 0 {
 		return sum, nil
 	}
-	results, err := store.Bookings().BookBatch(ctx, reqs)
+	results, err := store.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{})
 	if err != nil {
 		return sum, fmt.Errorf("seed bookings: %w", err)
 	}

@@ -9,8 +9,10 @@ import (
 // Bookings implements boxoffice.BookingService.
 type Bookings struct {
 	*base
-	batcher *Batcher
-	soldOut *soldOutSet
+	batcher  *Batcher
+	soldOut  *soldOutSet
+	payments boxoffice.PaymentProvider // nil: bookings are confirmed at once
+	terms    boxoffice.BookingTerms
 }
 
 // CreateBooking validates the request and hands it to the batcher, which
@@ -32,6 +34,7 @@ func (s *Bookings) CreateBooking(ctx context.Context, req boxoffice.BookingReque
 		return nil, errSoldOut
 	}
 	req.ActorID = c.UserID
+	req.IdempotencyKey = boxoffice.IdempotencyKeyFromContext(ctx)
 	r := s.batcher.Book(ctx, req)
 	if code := boxoffice.ErrorCode(r.Err); (code == "" || code == boxoffice.ESOLDOUT) && r.Remaining == 0 {
 		s.soldOut.mark(req.EventID)
@@ -41,42 +44,76 @@ func (s *Bookings) CreateBooking(ctx context.Context, req boxoffice.BookingReque
 
 var errSoldOut = boxoffice.Errorf(boxoffice.ESOLDOUT, "event is sold out")
 
-// CancelBooking gives the tickets back; the event is bookable again at
-// once, through every server. The buyer and admins
-// (boxoffice.CanCancelBooking), until the event starts.
+// CancelBooking gives the tickets back, at once and through every server;
+// a paid booking is refunded in full, by a job. The buyer until the event
+// starts; the event's organizer and admins at any time
+// (boxoffice.CanCancelBooking).
 func (s *Bookings) CancelBooking(ctx context.Context, id string) (*boxoffice.Booking, error) {
 	if err := validID("id", id); err != nil {
 		return nil, err
 	}
 	c := caller(ctx)
 	if c.Anonymous() { // before the lookup: ids must reveal nothing
-		return nil, boxoffice.CanCancelBooking(c, nil)
+		return nil, boxoffice.CanCancelBooking(c, nil, nil)
 	}
 	current, err := s.store.Bookings().ByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := boxoffice.CanCancelBooking(c, current); err != nil {
+	event, err := s.eventIfOrganizer(ctx, c, current)
+	if err != nil {
+		return nil, err
+	}
+	if err := boxoffice.CanCancelBooking(c, current, event); err != nil {
 		return nil, err
 	}
 	if err := s.spendMutation(ctx); err != nil {
 		return nil, err
 	}
+	staff := !c.Is(current.UserID) || c.Role == boxoffice.RoleAdmin
 	now := s.now()
 	var b *boxoffice.Booking
 	err = s.change(ctx, func(tx boxoffice.Tx) ([]*boxoffice.Change, error) {
 		var err error
-		b, err = tx.Bookings().Update(ctx, id, func(b *boxoffice.Booking) error { return b.Cancel(now) })
+		if b, err = tx.Bookings().Update(ctx, id, func(b *boxoffice.Booking) error { return b.Cancel(now, staff) }); err != nil {
+			return nil, err
+		}
+		cancelled := &boxoffice.Change{Kind: boxoffice.ChangeBookingCancelled, At: now, ActorID: c.UserID,
+			UserID: b.UserID, EventID: b.EventID, BookingID: b.ID, TicketsReturned: b.NumberOfTickets}
+		p, err := paymentOf(ctx, tx, b.ID)
 		if err != nil {
 			return nil, err
 		}
-		return []*boxoffice.Change{{Kind: boxoffice.ChangeBookingCancelled, At: now, ActorID: c.UserID,
-			UserID: b.UserID, EventID: b.EventID, BookingID: b.ID, TicketsReturned: b.NumberOfTickets}}, nil
+		if p != nil && p.Status == boxoffice.PaymentSucceeded {
+			cancelled.Detail = "paid: refunding " + money(p.AmountCents-p.RefundedCents, p.Currency)
+			if err := s.jobs.EnqueueTx(ctx, tx, RefundJob{PaymentID: p.ID}); err != nil {
+				return nil, err
+			}
+		}
+		return []*boxoffice.Change{cancelled}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// eventIfOrganizer reads b's event when the caller is an organizer who did
+// not make b: only then does the event matter to the policy.
+func (s *Bookings) eventIfOrganizer(ctx context.Context, c boxoffice.Caller, b *boxoffice.Booking) (*boxoffice.Event, error) {
+	if c.Role != boxoffice.RoleOrganizer || c.Is(b.UserID) {
+		return nil, nil
+	}
+	return s.store.Events().ByID(ctx, b.EventID)
+}
+
+// paymentOf reads a booking's payment in tx; nil if it has none.
+func paymentOf(ctx context.Context, tx boxoffice.Tx, bookingID string) (*boxoffice.Payment, error) {
+	ps, err := tx.Payments().ByBookingIDs(ctx, []string{bookingID})
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return ps[0], nil
 }
 
 // FindBookingByID: the buyer, the event's organizer and admins; for anyone
@@ -93,11 +130,9 @@ func (s *Bookings) FindBookingByID(ctx context.Context, id string) (*boxoffice.B
 	if err != nil {
 		return nil, err
 	}
-	var event *boxoffice.Event
-	if c.Role == boxoffice.RoleOrganizer && !c.Is(b.UserID) { // only then does the event matter
-		if event, err = s.store.Events().ByID(ctx, b.EventID); err != nil {
-			return nil, err
-		}
+	event, err := s.eventIfOrganizer(ctx, c, b)
+	if err != nil {
+		return nil, err
 	}
 	if err := boxoffice.CanReadBooking(c, b, event); err != nil {
 		return nil, err
@@ -132,4 +167,15 @@ func (s *Bookings) FindBookingsByEventIDs(ctx context.Context, ids []string, per
 		return nil, err
 	}
 	return s.store.Bookings().ByEventIDs(ctx, validIDs(ids), perEvent)
+}
+
+// FindPaymentsByBookingIDs loads payments in batches for Booking.payment;
+// the GraphQL layer shows them with the booking they belong to.
+func (s *Bookings) FindPaymentsByBookingIDs(ctx context.Context, ids []string) ([]*boxoffice.Payment, error) {
+	return s.store.Payments().ByBookingIDs(ctx, validIDs(ids))
+}
+
+// FindChangesByBookingIDs loads histories in batches for Booking.history.
+func (s *Bookings) FindChangesByBookingIDs(ctx context.Context, ids []string) ([]*boxoffice.Change, error) {
+	return s.store.Changes().ByBookingIDs(ctx, validIDs(ids))
 }

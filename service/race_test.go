@@ -63,7 +63,7 @@ func TestOversellRace(t *testing.T) {
 		}
 		made := 0
 		for _, c := range changes {
-			if c.Kind == boxoffice.ChangeBookingCreated && c.EventID == ev.ID {
+			if c.Kind == boxoffice.ChangeBookingConfirmed && c.EventID == ev.ID {
 				made++
 				if c.ActorID != c.UserID {
 					t.Errorf("booking %s recorded as made by %q, want its buyer %s", c.BookingID, c.ActorID, c.UserID)
@@ -71,7 +71,7 @@ func TestOversellRace(t *testing.T) {
 			}
 		}
 		if made != tickets {
-			t.Errorf("%d booking.created changes recorded, want %d", made, tickets)
+			t.Errorf("%d booking.confirmed changes recorded, want %d", made, tickets)
 		}
 	})
 }

@@ -7,7 +7,9 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -43,6 +45,18 @@ type Options struct {
 	Logger  *slog.Logger          // default: slog.Default()
 	Metrics Metrics               // default: none
 
+	// Payments takes payments for held bookings; nil: none, and every
+	// booking is confirmed at once (PAYMENT_PROVIDER=none).
+	Payments boxoffice.PaymentProvider
+	// Hold is how long a booking that costs something holds its tickets
+	// while its buyer pays (default 15m); only with Payments.
+	Hold time.Duration
+	// Currency of new events (default "EUR").
+	Currency string
+	// Jobs runs background work (payment answers, refunds); required with
+	// Payments.
+	Jobs boxoffice.JobQueue
+
 	Batch BatchOptions
 	// SoldOutTTL is how long an event seen sold out is refused without a
 	// transaction (default 1s). Tickets given back reopen it at once,
@@ -60,17 +74,22 @@ type Options struct {
 // watchStartWait is how long New waits for the store's watch to listen.
 const watchStartWait = time.Second
 
+// DefaultHold is Options.Hold's default: HOLD_TTL.
+const DefaultHold = 15 * time.Minute
+
 // DefaultCallerCacheTTL is Options.CallerCacheTTL's default.
 const DefaultCallerCacheTTL = time.Minute
 
 // base is what every service shares.
 type base struct {
-	store   boxoffice.Store
-	limiter boxoffice.RateLimiter
-	limits  Limits
-	log     *slog.Logger
-	metrics Metrics
-	now     func() time.Time
+	store    boxoffice.Store
+	jobs     boxoffice.JobQueue
+	currency string
+	limiter  boxoffice.RateLimiter
+	limits   Limits
+	log      *slog.Logger
+	metrics  Metrics
+	now      func() time.Time
 	// react applies a committed change to what this server keeps in
 	// memory. Every change comes back through the store's watch too, but
 	// a change made here must hold from this server's next request on.
@@ -88,19 +107,28 @@ func New(store boxoffice.Store, opts Options) *Services {
 	if opts.Limits != nil {
 		limits = *opts.Limits
 	}
-	b := &base{store: store, limiter: opts.Limiter, limits: limits, log: opts.Logger, metrics: opts.Metrics, now: boxoffice.Now}
+	b := &base{store: store, jobs: opts.Jobs, currency: cmp.Or(opts.Currency, "EUR"), limiter: opts.Limiter, limits: limits,
+		log: opts.Logger, metrics: opts.Metrics, now: boxoffice.Now}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
 	if b.metrics == nil {
 		b.metrics = noMetrics{}
 	}
+	if b.jobs == nil {
+		b.jobs = noJobs{}
+	}
 	callersTTL := opts.CallerCacheTTL
 	if callersTTL == 0 {
 		callersTTL = DefaultCallerCacheTTL
 	}
-	bookings := &Bookings{base: b, soldOut: newSoldOutSet(opts.SoldOutTTL)}
-	bookings.batcher = NewBatcher(store.Bookings().BookBatch, opts.Batch, b.metrics)
+	bookings := &Bookings{base: b, soldOut: newSoldOutSet(opts.SoldOutTTL), payments: opts.Payments}
+	if opts.Payments != nil {
+		bookings.terms = boxoffice.BookingTerms{Hold: cmp.Or(opts.Hold, DefaultHold), Provider: opts.Payments.Name()}
+	}
+	bookings.batcher = NewBatcher(func(ctx context.Context, reqs []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
+		return store.Bookings().BookBatch(ctx, reqs, bookings.terms)
+	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
 	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts}
@@ -214,4 +242,12 @@ func (b *base) change(ctx context.Context, fn func(tx boxoffice.Tx) ([]*boxoffic
 		b.react(*c)
 	}
 	return nil
+}
+
+// noJobs is the job queue of services made without one: what needs a job
+// fails, saying so.
+type noJobs struct{}
+
+func (noJobs) EnqueueTx(context.Context, boxoffice.Tx, ...boxoffice.Job) error {
+	return errors.New("service: no job queue configured")
 }

@@ -126,7 +126,7 @@ func TestValidationNeverReachesTheStore(t *testing.T) {
 		{"booking id", "id", err1(func() (any, error) { return s.Bookings.FindBookingByID(ctx, id+"x") })},
 		{"bookings user id", "userId", bookings(boxoffice.BookingFilter{UserID: "nope", Page: page})},
 		{"bookings event id", "eventId", bookings(boxoffice.BookingFilter{EventID: "nope", Page: page})},
-		{"bookings status", "status", bookings(boxoffice.BookingFilter{Status: "PENDING", Page: page})},
+		{"bookings status", "status", bookings(boxoffice.BookingFilter{Status: "PAID", Page: page})},
 		{"bookings empty range", "createdFrom", bookings(boxoffice.BookingFilter{CreatedFrom: &from, CreatedBefore: &before, Page: page})},
 		{"bookings reversed range", "createdFrom", bookings(boxoffice.BookingFilter{CreatedFrom: &later, CreatedBefore: &from, Page: page})},
 		{"bookings limit", "limit", bookings(boxoffice.BookingFilter{Page: boxoffice.Page{Page: 1, Limit: 0}})},

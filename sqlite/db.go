@@ -85,6 +85,24 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		d.writer.Close()
 		return nil, fmt.Errorf("sqlite: open %q: readers: %w", path, err)
 	}
+	// River (the job queue) writes through a connection of its own: its
+	// polling and bookkeeping must not queue for the writer, nor the
+	// writer for them; SQLite's file lock and busy timeout order the two.
+	d.jobs, err = openPool(ctx, dsn(abs, commonPragmas, "immediate"), 1)
+	if err != nil {
+		d.writer.Close()
+		d.reader.Close()
+		return nil, fmt.Errorf("sqlite: open %q: jobs: %w", path, err)
+	}
+	// goose holds one connection while it migrates, and records each
+	// migration that runs outside a transaction on another.
+	d.migrator, err = openPool(ctx, dsn(abs, commonPragmas, "immediate"), 2)
+	if err != nil {
+		d.writer.Close()
+		d.reader.Close()
+		d.jobs.Close()
+		return nil, fmt.Errorf("sqlite: open %q: migrations: %w", path, err)
+	}
 	return &DB{Store: sqlstore.New(d), driver: d}, nil
 }
 
@@ -114,6 +132,8 @@ func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 	return pool, nil
 }
 
-// Writer is the writer connection's pool, for libraries that keep their
-// own tables in the same file, such as a job queue.
+// Writer is the writer connection's pool.
 func (db *DB) Writer() *sql.DB { return db.driver.writer }
+
+// Jobs is the pool of the job queue's own connection (River's).
+func (db *DB) Jobs() *sql.DB { return db.driver.jobs }

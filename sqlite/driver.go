@@ -22,6 +22,8 @@ type driver struct {
 	dialect
 	writer     *sql.DB // one connection: every write transaction
 	reader     *sql.DB // read-only connections: every read
+	jobs       *sql.DB // the job queue's connection
+	migrator   *sql.DB // goose's connections
 	statements atomic.Int64
 	hub        *hub
 }
@@ -183,5 +185,5 @@ func (d *driver) PoolStats() boxoffice.PoolStats {
 // Close closes both pools. The last connection to close checkpoints the WAL
 // into the database file.
 func (d *driver) Close() error {
-	return errors.Join(d.reader.Close(), d.writer.Close())
+	return errors.Join(d.migrator.Close(), d.jobs.Close(), d.reader.Close(), d.writer.Close())
 }

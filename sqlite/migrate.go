@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/sqlstore"
@@ -16,6 +19,10 @@ import (
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
+
+// jobsMigration is the number of the migration that makes River's tables
+// (sqlstore.JobsMigration), after the SQL files.
+const jobsMigration = 5
 
 func (db *DB) migrations() sqlstore.Migrations {
 	return sqlstore.Migrations{Provider: func() (*goose.Provider, error) {
@@ -25,7 +32,12 @@ func (db *DB) migrations() sqlstore.Migrations {
 		}
 		// Only this package's migrations: never Go migrations that some
 		// other package registered with goose globally.
-		p, err := goose.NewProvider(goose.DialectSQLite3, db.driver.writer, fsys, goose.WithDisableGlobalRegistry(true))
+		p, err := goose.NewProvider(goose.DialectSQLite3, db.driver.migrator, fsys, goose.WithDisableGlobalRegistry(true),
+			// River migrates through its own connection: goose's are busy
+			// with goose's bookkeeping meanwhile.
+			goose.WithGoMigrations(sqlstore.JobsMigration(jobsMigration, func(*sql.DB) riverdriver.Driver[*sql.Tx] {
+				return riversqlite.New(db.driver.jobs)
+			}, "")))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: migrations: %w", err)
 		}

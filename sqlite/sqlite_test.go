@@ -199,8 +199,8 @@ func TestStatementCount(t *testing.T) {
 	for i := range 30 {
 		reqs = append(reqs, boxoffice.BookingRequest{UserID: users[i%3].ID, EventID: ev.ID, Tickets: 1})
 	}
-	// BEGIN, events, users, one INSERT, one UPDATE, the changes, COMMIT: not one per request.
-	count("BookBatch of 30", 7, func() error { _, err := db.Bookings().BookBatch(ctx, reqs); return err })
+	// BEGIN, events, users, expired holds, one INSERT, one UPDATE, the changes, COMMIT: not one per request.
+	count("BookBatch of 30", 8, func() error { _, err := db.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{}); return err })
 	count("FindUserByID", 1, func() error { _, err := db.Users().ByID(ctx, users[0].ID); return err })
 	ids := []string{users[0].ID, users[1].ID, users[2].ID}
 	count("FindBookingsByUserIDs", 1, func() error { _, err := db.Bookings().ByUserIDs(ctx, ids, 5); return err })
@@ -285,7 +285,7 @@ func TestReopen(t *testing.T) {
 	ev := storetest.NewEvent(5, time.Hour)
 	ev.Date = date
 	storetest.MustInsertEvent(t, db, ev)
-	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}})
+	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 2}}, boxoffice.BookingTerms{})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("BookBatch: %v %v", err, res)
 	}

@@ -4,17 +4,20 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 )
 
-const bookingColumns = "id, user_id, event_id, number_of_tickets, status, created_at, updated_at, cancelled_at"
+const bookingColumns = "id, user_id, event_id, number_of_tickets, status, expires_at, unit_price_cents, total_cents, currency, " +
+	"idempotency_key, created_at, updated_at, cancelled_at"
 
 // bookingOrder is the order of every bookings list: newest first.
 const bookingOrder = "created_at DESC, id DESC"
 
 func bookingTargets(b *boxoffice.Booking) []any {
-	return []any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status, &b.CreatedAt, &b.UpdatedAt, &b.CancelledAt}
+	return []any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status, &b.ExpiresAt, &b.UnitPriceCents,
+		&b.TotalCents, &b.Currency, optionalText{&b.IdempotencyKey}, &b.CreatedAt, &b.UpdatedAt, &b.CancelledAt}
 }
 
 func scanBooking(r Rows) (*boxoffice.Booking, error) {
@@ -45,41 +48,45 @@ func (s bookings) ByID(ctx context.Context, id string) (*boxoffice.Booking, erro
 	return b, s.fail(err, "find", "booking")
 }
 
-// Update locks the booking and its event (the event's date must not move
-// while apply judges the booking by it), applies apply and saves the
-// booking's status; tickets the booking stops holding go back to the
-// event. Two round trips: the writes go with the commit.
+// Update locks the booking's event, then the booking (the order every
+// writer of both keeps, so none can deadlock another), applies apply (which
+// may read through the same transaction) and saves the booking's status,
+// unless apply changed neither it nor UpdatedAt. Tickets the booking stops holding go back
+// to the event; tickets it holds again (a late payment) are taken, which
+// the events' CHECK refuses if they are gone. Two round trips: the writes
+// go with the commit.
 func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.Booking) error) (*boxoffice.Booking, error) {
 	if !boxoffice.ValidID(id) {
 		return nil, notFound("booking")
 	}
-	scan := func(r Rows) (*boxoffice.Booking, error) {
-		b := &boxoffice.Booking{Event: &boxoffice.Event{}}
-		return b, r.Scan(append(bookingTargets(b), eventTargets(b.Event)...)...)
-	}
+	id = canonicalID(id)
 	var b *boxoffice.Booking
 	err := s.write(ctx, func(tx Tx) error {
-		err := tx.Run(ctx, rowOf(&b, "booking", scan, "SELECT "+Qualify("b", bookingColumns)+", "+Qualify("e", eventColumns)+
-			" FROM bookings b JOIN events e ON e.id = b.event_id WHERE b.id = $1"+s.d.Lock("UPDATE OF b, e"), canonicalID(id)))
+		var ev *boxoffice.Event
+		err := tx.Run(ctx,
+			rowOf(&ev, "booking", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = (SELECT event_id FROM bookings WHERE id = $1)"+
+				s.d.Lock("UPDATE"), id),
+			rowOf(&b, "booking", scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE id = $1"+s.d.Lock("UPDATE"), id))
 		if err != nil {
 			return err
 		}
+		b.Event = ev
+		was := *b
 		held := b.Status.HoldsTickets()
 		if err := apply(b); err != nil {
 			return err
 		}
-		b.UpdatedAt = Time(b.UpdatedAt)
-		if b.CancelledAt != nil {
-			at := Time(*b.CancelledAt)
-			b.CancelledAt = &at
+		if b.Status == was.Status && b.UpdatedAt.Equal(was.UpdatedAt) {
+			return nil // apply only looked
 		}
-		tx.Queue(exec("UPDATE bookings SET status = $2, updated_at = $3, cancelled_at = $4 WHERE id = $1",
-			b.ID, string(b.Status), b.UpdatedAt, b.CancelledAt))
-		if held && !b.Status.HoldsTickets() {
-			tx.Queue(exec("UPDATE events SET available_tickets = available_tickets + $2, updated_at = $3 WHERE id = $1",
-				b.EventID, b.NumberOfTickets, b.UpdatedAt))
+		b.UpdatedAt, b.CancelledAt, b.ExpiresAt = Time(b.UpdatedAt), timePtr(b.CancelledAt), timePtr(b.ExpiresAt)
+		tx.Queue(exec("UPDATE bookings SET status = $2, updated_at = $3, cancelled_at = $4, expires_at = $5 WHERE id = $1",
+			b.ID, string(b.Status), b.UpdatedAt, timeOrNil(b.CancelledAt), timeOrNil(b.ExpiresAt)))
+		if delta := ticketsHeld(b.Status.HoldsTickets()) - ticketsHeld(held); delta != 0 {
+			tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - $2, updated_at = $3 WHERE id = $1",
+				b.EventID, delta*b.NumberOfTickets, b.UpdatedAt))
 			// The event as of the commit, without a read after it.
-			b.Event.AvailableTickets += b.NumberOfTickets
+			b.Event.AvailableTickets -= delta * b.NumberOfTickets
 			b.Event.UpdatedAt = b.UpdatedAt
 		}
 		return nil
@@ -88,6 +95,14 @@ func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.B
 		return nil, s.fail(err, "update", "booking")
 	}
 	return b, nil
+}
+
+// ticketsHeld is 1 for a booking that holds its tickets, else 0.
+func ticketsHeld(held bool) int {
+	if held {
+		return 1
+	}
+	return 0
 }
 
 // Find returns a page of the bookings that match f, newest first, and how
@@ -150,47 +165,65 @@ func (s bookings) latest(ctx context.Context, owner string, ids []string, per in
 	return found, s.fail(err, "find", "bookings")
 }
 
-// BookBatch decides and writes reqs in one transaction of two round trips:
-// lock the events (in id order, so concurrent batches cannot deadlock) and
-// the users; plan with boxoffice.PlanBookings; then insert every booking,
-// take every event's tickets and record every change with one statement
-// each, sent with COMMIT. The error is for the batch as a whole, and then
-// nothing was written; per-request outcomes (ENOTFOUND, ECONFLICT,
-// ESOLDOUT) are in the results.
-func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
+// BookBatch decides and writes reqs in one transaction of two round trips.
+// The first locks the events (in id order, so concurrent batches cannot
+// deadlock) and the users, finds the bookings that retried requests made
+// before, and expires the events' holds that have run out, giving their
+// tickets back to this very batch. Then boxoffice.PlanBookings decides,
+// and the second round trip inserts every booking and payment, moves every
+// event's tickets and records every change with one statement each, sent
+// with COMMIT. The error is for the batch as a whole, and then nothing was
+// written; per-request outcomes (ENOTFOUND, ECONFLICT, ESOLDOUT) are in
+// the results.
+func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest, terms boxoffice.BookingTerms) ([]boxoffice.BookingResult, error) {
 	if len(reqs) == 0 {
 		return []boxoffice.BookingResult{}, nil
 	}
 	reqs = slices.Clone(reqs) // the caller's, left alone
 	eventIDs := make([]string, len(reqs))
 	userIDs := make([]string, len(reqs))
+	var retried [][]any // (user, key) of the requests that carry a key
 	for i := range reqs {
 		reqs[i].EventID, reqs[i].UserID = canonicalID(reqs[i].EventID), canonicalID(reqs[i].UserID)
 		eventIDs[i], userIDs[i] = reqs[i].EventID, reqs[i].UserID
+		if reqs[i].IdempotencyKey != "" && boxoffice.ValidID(reqs[i].UserID) {
+			retried = append(retried, []any{reqs[i].UserID, reqs[i].IdempotencyKey})
+		}
 	}
+	now := boxoffice.Now()
 	var results []boxoffice.BookingResult
 	err := s.write(ctx, func(tx Tx) error {
 		// Whole rows: each confirmation shows its event and buyer as of its
 		// commit, without a read after it that could fail (PlanBookings).
 		var found []*boxoffice.Event
 		var buyers []*boxoffice.User
+		var before []*boxoffice.Booking
 		var eargs, uargs Args
-		err := tx.Run(ctx,
-			rowsOf(&found, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", validIDs(eventIDs))+
+		events := validIDs(eventIDs)
+		qs := []*Query{
+			rowsOf(&found, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+
 				" ORDER BY id"+s.d.Lock("UPDATE"), eargs...),
 			// KEY SHARE: the user cannot vanish before commit, yet may be edited.
 			rowsOf(&buyers, scanUser, "SELECT "+userColumns+" FROM users WHERE "+s.d.In(&uargs, "id", validIDs(userIDs))+
-				s.d.Lock("KEY SHARE"), uargs...))
-		if err != nil {
+				s.d.Lock("KEY SHARE"), uargs...),
+		}
+		if len(retried) > 0 {
+			var args Args
+			qs = append(qs, rowsOf(&before, scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE (user_id, idempotency_key) IN (SELECT k.u, k.k FROM "+
+				s.d.Table(&args, "k", []Column{{"u", "uuid"}, {"k", "text"}}, retried)+")", args...))
+		}
+		expire := expireHolds(s.d, events, now, batchReclaimLimit)
+		qs = append(qs, expire.query)
+		if err := tx.Run(ctx, qs...); err != nil {
 			return err
 		}
-		plan := boxoffice.PlanBookings(reqs,
-			byID(found, func(e *boxoffice.Event) string { return e.ID }),
-			byID(buyers, func(u *boxoffice.User) string { return u.ID }), boxoffice.Now())
-		results = plan.Results
-		if len(plan.Bookings) > 0 {
-			s.writePlan(tx, reqs, plan)
+		byEvent := byID(found, func(e *boxoffice.Event) string { return e.ID })
+		for _, x := range expire.expired {
+			if e := byEvent[x.EventID]; e != nil {
+				e.AvailableTickets += x.NumberOfTickets
+			}
 		}
+		results = s.plan(tx, reqs, before, byEvent, byID(buyers, func(u *boxoffice.User) string { return u.ID }), expire.expired, terms, now)
 		return nil
 	})
 	if err != nil {
@@ -199,40 +232,162 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 	return results, nil
 }
 
-// bookingTable is the bookings' columns as BookBatch inserts them.
-var bookingTable = []Column{
-	{"id", "uuid"}, {"user_id", "uuid"}, {"event_id", "uuid"}, {"number_of_tickets", "int"},
-	{"status", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
+// plan decides the batch: retried requests get the booking their first
+// attempt made, the others are planned; and it queues what writes the plan
+// and the holds expired on the way.
+func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffice.Booking, events map[string]*boxoffice.Event,
+	users map[string]*boxoffice.User, expired []*boxoffice.Booking, terms boxoffice.BookingTerms, now time.Time) []boxoffice.BookingResult {
+	made := map[[2]string]*boxoffice.Booking{}
+	for _, b := range before {
+		made[[2]string{b.UserID, b.IdempotencyKey}] = b
+	}
+	results := make([]boxoffice.BookingResult, len(reqs))
+	var fresh []boxoffice.BookingRequest
+	var at []int // fresh[i] is reqs[at[i]]
+	for i, r := range reqs {
+		if b := made[[2]string{r.UserID, r.IdempotencyKey}]; r.IdempotencyKey != "" && b != nil {
+			results[i] = boxoffice.BookingResult{Booking: b, Remaining: -1}
+			if e := events[b.EventID]; e != nil {
+				results[i].Remaining = e.AvailableTickets
+			}
+			continue
+		}
+		fresh = append(fresh, r)
+		at = append(at, i)
+	}
+	plan := boxoffice.PlanBookings(fresh, events, users, terms, now)
+	for i, r := range plan.Results {
+		results[at[i]] = r
+	}
+	s.writePlan(tx, fresh, plan, expired, now)
+	return results
 }
 
-// writePlan queues what writes plan, to go with COMMIT: one INSERT for all
-// the bookings, one UPDATE for all the events and one INSERT for all the
-// changes. Sales leave events.version alone: it guards organizer edits,
-// which must not fail because of them.
-func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffice.BookingPlan) {
-	rows := make([][]any, 0, len(plan.Bookings))
-	recorded := make([]*boxoffice.Change, 0, len(plan.Bookings))
-	for i, r := range plan.Results {
-		if b := r.Booking; b != nil {
-			rows = append(rows, []any{b.ID, b.UserID, b.EventID, b.NumberOfTickets, string(b.Status), b.CreatedAt, b.UpdatedAt})
-			recorded = append(recorded, &boxoffice.Change{Kind: boxoffice.ChangeBookingCreated, At: b.CreatedAt,
-				ActorID: reqs[i].ActorID, UserID: b.UserID, EventID: b.EventID, BookingID: b.ID})
+// bookingTable is the bookings' columns as BookBatch inserts them.
+var bookingTable = []Column{
+	{"id", "uuid"}, {"user_id", "uuid"}, {"event_id", "uuid"}, {"number_of_tickets", "int"}, {"status", "text"},
+	{"expires_at", "timestamptz"}, {"unit_price_cents", "bigint"}, {"total_cents", "bigint"}, {"currency", "text"},
+	{"idempotency_key", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
+}
+
+// writePlan queues what writes plan and the expired holds, to go with
+// COMMIT: one INSERT for all the bookings, one for their payments, one
+// UPDATE for all the events and one INSERT for all the changes. Sales
+// leave events.version alone: it guards organizer edits, which must not
+// fail because of them.
+func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffice.BookingPlan, expired []*boxoffice.Booking, now time.Time) {
+	var changes []*boxoffice.Change
+	delta := maps.Clone(plan.Taken) // event id -> tickets taken, less those given back
+	for _, b := range expired {
+		delta[b.EventID] -= b.NumberOfTickets
+		changes = append(changes, expiredChange(b, now))
+	}
+	if len(plan.Bookings) > 0 {
+		rows := make([][]any, 0, len(plan.Bookings))
+		for i, r := range plan.Results {
+			b := r.Booking
+			if b == nil {
+				continue
+			}
+			rows = append(rows, []any{b.ID, b.UserID, b.EventID, b.NumberOfTickets, string(b.Status), timeOrNil(b.ExpiresAt),
+				b.UnitPriceCents, b.TotalCents, b.Currency, nullText(b.IdempotencyKey), b.CreatedAt, b.UpdatedAt})
+			kind := boxoffice.ChangeBookingCreated
+			if b.Status == boxoffice.BookingConfirmed {
+				kind = boxoffice.ChangeBookingConfirmed // made and confirmed at once: one record
+			}
+			changes = append(changes, &boxoffice.Change{Kind: kind, At: b.CreatedAt, ActorID: reqs[i].ActorID,
+				UserID: b.UserID, EventID: b.EventID, BookingID: b.ID})
+		}
+		var args Args
+		tx.Queue(exec("INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, expires_at, unit_price_cents, "+
+			"total_cents, currency, idempotency_key, created_at, updated_at) SELECT * FROM "+s.d.Table(&args, "b", bookingTable, rows), args...))
+	}
+	if len(plan.Payments) > 0 {
+		insertPayments(tx, s.d, plan.Payments)
+	}
+	ids := slices.Sorted(maps.Keys(delta))
+	moved := make([][]any, 0, len(ids))
+	for _, id := range ids {
+		if delta[id] != 0 {
+			moved = append(moved, []any{id, delta[id]})
 		}
 	}
-	ids := slices.Sorted(maps.Keys(plan.Taken))
-	taken := make([][]any, len(ids))
-	for i, id := range ids {
-		taken[i] = []any{id, plan.Taken[id]}
+	if len(moved) > 0 {
+		var args Args
+		at := args.Add(now)
+		tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - t.n, updated_at = "+at+" FROM "+
+			s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}}, moved)+" WHERE events.id = t.id", args...))
 	}
+	if len(changes) > 0 {
+		record(tx, s.d, changes...)
+	}
+}
 
-	var insert, update Args
-	at := update.Add(plan.Bookings[0].CreatedAt)
-	tx.Queue(
-		exec("INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, created_at, updated_at) SELECT * FROM "+
-			s.d.Table(&insert, "b", bookingTable, rows), insert...),
-		exec("UPDATE events SET available_tickets = available_tickets - t.n, updated_at = "+at+" FROM "+
-			s.d.Table(&update, "t", []Column{{"id", "uuid"}, {"n", "int"}}, taken)+" WHERE events.id = t.id", update...))
-	record(tx, s.d, recorded...)
+// expiredChange records a hold that ran out; the system did it.
+func expiredChange(b *boxoffice.Booking, now time.Time) *boxoffice.Change {
+	return &boxoffice.Change{Kind: boxoffice.ChangeBookingExpired, At: now, UserID: b.UserID, EventID: b.EventID,
+		BookingID: b.ID, TicketsReturned: b.NumberOfTickets, Detail: "not paid in time: its tickets went back"}
+}
+
+// expiry is the statement that expires the holds of some events that ran
+// out by now, and the holds it expired once it has run. Written once, for
+// BookBatch (the events locked in its first round trip) and for
+// ExpireHolds (the sweeper).
+type expiry struct {
+	query   *Query
+	expired []*boxoffice.Booking
+}
+
+func expireHolds(d Dialect, eventIDs []string, now time.Time, limit int) *expiry {
+	x := &expiry{}
+	var args Args
+	at := args.Add(now)
+	sql := "UPDATE bookings SET status = 'EXPIRED', expires_at = NULL, updated_at = " + at +
+		" WHERE id IN (SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= " + at + " AND " +
+		d.In(&args, "event_id", eventIDs) + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
+	x.query = rowsOf(&x.expired, scanBooking, sql, args...)
+	return x
+}
+
+// batchReclaimLimit bounds the holds one booking batch expires on its way:
+// enough to serve its buyers, few enough not to slow them; the sweeper
+// (ExpireHolds) takes care of the rest.
+const batchReclaimLimit = 1000
+
+// ExpireHolds expires up to limit holds that ran out by now, in one
+// transaction: their events' rows are locked first (as BookBatch locks
+// them), the holds become EXPIRED and their tickets go back, with a
+// change each, which every server hears. It returns how many it expired:
+// the caller repeats while that is limit.
+func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+	now = Time(now)
+	var events []string
+	err := s.read(ctx, rowsOf(&events, scanString,
+		"SELECT DISTINCT event_id FROM (SELECT event_id FROM bookings WHERE status = 'PENDING' AND expires_at <= $1 ORDER BY expires_at LIMIT $2) due",
+		now, limit))
+	if err != nil || len(events) == 0 {
+		return 0, s.fail(err, "expire", "holds")
+	}
+	slices.Sort(events)
+	n := 0
+	err = s.write(ctx, func(tx Tx) error {
+		var locked []string
+		var args Args
+		expire := expireHolds(s.d, events, now, limit)
+		err := tx.Run(ctx,
+			rowsOf(&locked, scanString, "SELECT id FROM events WHERE "+s.d.In(&args, "id", events)+" ORDER BY id"+s.d.Lock("UPDATE"), args...),
+			expire.query)
+		if err != nil {
+			return err
+		}
+		n = len(expire.expired)
+		s.writePlan(tx, nil, boxoffice.BookingPlan{}, expire.expired, now)
+		return nil
+	})
+	if err != nil {
+		return 0, s.fail(err, "expire", "holds")
+	}
+	return n, nil
 }
 
 // byID indexes rows by their key.

@@ -11,10 +11,8 @@ const changeColumns = "id, kind, at, actor_id, user_id, event_id, booking_id, ti
 
 func scanChange(r Rows) (*boxoffice.Change, error) {
 	var c boxoffice.Change
-	var actor, user, event, booking, detail *string
-	err := r.Scan(&c.ID, &c.Kind, &c.At, &actor, &user, &event, &booking, &c.TicketsReturned, &detail)
-	c.ActorID, c.UserID, c.EventID, c.BookingID, c.Detail = deref(actor), deref(user), deref(event), deref(booking), deref(detail)
-	return &c, err
+	return &c, r.Scan(&c.ID, &c.Kind, &c.At, optionalText{&c.ActorID}, optionalText{&c.UserID}, optionalText{&c.EventID},
+		optionalText{&c.BookingID}, &c.TicketsReturned, optionalText{&c.Detail})
 }
 
 // changes implements boxoffice.ChangeStore.
@@ -33,6 +31,17 @@ func (s changes) Record(ctx context.Context, c *boxoffice.Change) error {
 func (s changes) After(ctx context.Context, id int64, limit int) ([]*boxoffice.Change, error) {
 	found := []*boxoffice.Change{}
 	err := s.read(ctx, rowsOf(&found, scanChange, "SELECT "+changeColumns+" FROM changes WHERE id > $1 ORDER BY id LIMIT $2", id, limit))
+	return found, s.fail(err, "find", "changes")
+}
+
+func (s changes) ByBookingIDs(ctx context.Context, ids []string) ([]*boxoffice.Change, error) {
+	found := []*boxoffice.Change{}
+	if ids = validIDs(ids); len(ids) == 0 {
+		return found, nil
+	}
+	var args Args
+	err := s.read(ctx, rowsOf(&found, scanChange, "SELECT "+changeColumns+" FROM changes WHERE "+s.d.In(&args, "booking_id", ids)+
+		" ORDER BY id", args...))
 	return found, s.fail(err, "find", "changes")
 }
 
@@ -66,21 +75,6 @@ func nullID(id string) any {
 		return nil
 	}
 	return canonicalID(id)
-}
-
-// nullText is s as a nullable column: NULL for "".
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // encodeChange and decodeChange carry a broadcast change to other servers.

@@ -7,11 +7,11 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
-const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, version, organizer_id, created_at, updated_at"
+const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, currency, version, organizer_id, created_at, updated_at"
 
 func eventTargets(e *boxoffice.Event) []any {
 	return []any{&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
-		&e.AvailableTickets, &e.PriceCents, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
+		&e.AvailableTickets, &e.PriceCents, &e.Currency, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
 }
 
 func scanEvent(r Rows) (*boxoffice.Event, error) {
@@ -72,6 +72,9 @@ func (s events) list(ctx context.Context, rest string, args ...any) ([]*boxoffic
 func (s events) Create(ctx context.Context, e *boxoffice.Event) error {
 	stored := *e
 	stored.ID = canonicalID(e.ID)
+	if stored.Currency == "" {
+		stored.Currency = "EUR"
+	}
 	stored.Date, stored.CreatedAt, stored.UpdatedAt = Time(e.Date), Time(e.CreatedAt), Time(e.UpdatedAt)
 	if e.OrganizerID != nil {
 		if !boxoffice.ValidID(*e.OrganizerID) {
@@ -81,9 +84,9 @@ func (s events) Create(ctx context.Context, e *boxoffice.Event) error {
 		stored.OrganizerID = &id
 	}
 	err := s.write(ctx, func(tx Tx) error {
-		return tx.Run(ctx, exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		return tx.Run(ctx, exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 			stored.ID, stored.Title, stored.Description, stored.Date, stored.Location, stored.TotalTickets,
-			stored.AvailableTickets, stored.PriceCents, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt))
+			stored.AvailableTickets, stored.PriceCents, stored.Currency, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt))
 	})
 	if err != nil {
 		return s.fail(err, "create", "event", "organizer")

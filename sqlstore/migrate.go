@@ -95,5 +95,9 @@ func (m Migrations) Pending() ([]boxoffice.MigrationState, error) {
 }
 
 func migrationState(src *goose.Source, applied bool) boxoffice.MigrationState {
-	return boxoffice.MigrationState{Version: src.Version, Name: path.Base(src.Path), Applied: applied}
+	name := path.Base(src.Path)
+	if src.Type == goose.TypeGo {
+		name = fmt.Sprintf("%05d_jobs (River's tables)", src.Version) // Go migrations have no file
+	}
+	return boxoffice.MigrationState{Version: src.Version, Name: name, Applied: applied}
 }

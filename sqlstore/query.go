@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -112,3 +114,51 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // ContainsPattern is a LIKE pattern (ESCAPE '\') matching s anywhere, s's
 // own wildcards taken literally: for Dialect.ContainsFold.
 func ContainsPattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+
+// scanString reads a one-column text row.
+func scanString(r Rows) (string, error) {
+	var s string
+	return s, r.Scan(&s)
+}
+
+// optionalText scans a nullable text column into a string: "" for NULL.
+type optionalText struct{ s *string }
+
+func (o optionalText) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*o.s = ""
+	case string:
+		*o.s = v
+	case []byte:
+		*o.s = string(v)
+	default:
+		return fmt.Errorf("sqlstore: text column holds %T", src)
+	}
+	return nil
+}
+
+// nullText is s as a nullable column argument: NULL for "".
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// timeOrNil is *t as a nullable column argument, as the stores keep times.
+func timeOrNil(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return Time(*t)
+}
+
+// timePtr is *t as the stores keep times, or nil.
+func timePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := Time(*t)
+	return &v
+}

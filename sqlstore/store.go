@@ -38,15 +38,17 @@ func (s *Store) Watch(ctx context.Context, fn func(boxoffice.Change), listening 
 	}, listening)
 }
 
-func (s *Store) Ping(ctx context.Context) error  { return s.d.Ping(ctx) }
-func (s *Store) StatementCount() int64           { return s.d.StatementCount() }
-func (s *Store) PoolStats() boxoffice.PoolStats  { return s.d.PoolStats() }
-func (s *Store) Close() error                    { return s.d.Close() }
-func (s *Store) Driver() Driver                  { return s.d }
-func (s scope) Users() boxoffice.UserStore       { return users{s} }
-func (s scope) Events() boxoffice.EventStore     { return events{s} }
-func (s scope) Bookings() boxoffice.BookingStore { return bookings{s} }
-func (s scope) Changes() boxoffice.ChangeStore   { return changes{s} }
+func (s *Store) Ping(ctx context.Context) error         { return s.d.Ping(ctx) }
+func (s *Store) StatementCount() int64                  { return s.d.StatementCount() }
+func (s *Store) PoolStats() boxoffice.PoolStats         { return s.d.PoolStats() }
+func (s *Store) Close() error                           { return s.d.Close() }
+func (s *Store) Driver() Driver                         { return s.d }
+func (s scope) Users() boxoffice.UserStore              { return users{s} }
+func (s scope) Events() boxoffice.EventStore            { return events{s} }
+func (s scope) Bookings() boxoffice.BookingStore        { return bookings{s} }
+func (s scope) Changes() boxoffice.ChangeStore          { return changes{s} }
+func (s scope) Payments() boxoffice.PaymentStore        { return payments{s} }
+func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} }
 
 // scope is where the entity stores run: on the database, or in one
 // transaction. The same code serves both.

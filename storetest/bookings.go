@@ -18,7 +18,7 @@ func testBookings(t *testing.T, open Opener) {
 		other := MustCreateEvent(t, s, 10, 24*time.Hour)
 
 		before := boxoffice.Now()
-		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}})
+		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}}, boxoffice.BookingTerms{})
 		after := boxoffice.Now()
 		if err != nil {
 			t.Fatalf("BookBatch: %v", err)
@@ -51,7 +51,7 @@ func testBookings(t *testing.T, open Opener) {
 		_, err = s.Bookings().ByID(ctx, boxoffice.NewID())
 		WantCode(t, err, boxoffice.ENOTFOUND)
 
-		res, err = s.Bookings().BookBatch(ctx, nil)
+		res, err = s.Bookings().BookBatch(ctx, nil, boxoffice.BookingTerms{})
 		if err != nil || len(res) != 0 {
 			t.Errorf("BookBatch(nil) = %v, %v; want no results, no error", res, err)
 		}
@@ -90,7 +90,7 @@ func testBookings(t *testing.T, open Opener) {
 			{boxoffice.ESOLDOUT, 3}, {"", 3}, {"", 0}, {boxoffice.ESOLDOUT, 0}, {boxoffice.ESOLDOUT, 3},
 			{"", 0}, {boxoffice.ENOTFOUND, 0},
 		}
-		res, err := s.Bookings().BookBatch(ctx, reqs)
+		res, err := s.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{})
 		if err != nil {
 			t.Fatalf("BookBatch: %v", err)
 		}
@@ -145,7 +145,7 @@ func testBookings(t *testing.T, open Opener) {
 			{UserID: u.ID, EventID: ev.ID, Tickets: 3},
 			{UserID: u.ID, EventID: past.ID, Tickets: 1},
 			{UserID: boxoffice.NewID(), EventID: ev.ID, Tickets: 1},
-		})
+		}, boxoffice.BookingTerms{})
 		if err != nil || len(res) != 3 {
 			t.Fatalf("BookBatch: %d results, %v", len(res), err)
 		}

@@ -35,9 +35,9 @@ func testChanges(t *testing.T, open Opener) {
 			t.Fatalf("After(0) = %d changes, want 3 (the booking's and the two recorded)", len(all))
 		}
 		created := all[0]
-		if created.Kind != boxoffice.ChangeBookingCreated || created.BookingID != b.ID || created.UserID != u.ID ||
+		if created.Kind != boxoffice.ChangeBookingConfirmed || created.BookingID != b.ID || created.UserID != u.ID ||
 			created.EventID != ev.ID || created.ActorID != "" || !created.At.Equal(b.CreatedAt) {
-			t.Errorf("BookBatch recorded %+v, want booking.created of %s by the system at %v", created, b.ID, b.CreatedAt)
+			t.Errorf("BookBatch recorded %+v, want booking.confirmed (made and confirmed at once) of %s by the system at %v", created, b.ID, b.CreatedAt)
 		}
 		for i, want := range recorded {
 			got := all[i+1]
@@ -71,7 +71,7 @@ func testChanges(t *testing.T, open Opener) {
 			{UserID: u.ID, EventID: ev.ID, Tickets: 2, ActorID: u.ID},
 			{UserID: u.ID, EventID: ev.ID, Tickets: 2, ActorID: u.ID}, // sold out: no booking, no change
 			{UserID: u.ID, EventID: ev.ID, Tickets: 1, ActorID: admin.ID},
-		})
+		}, boxoffice.BookingTerms{})
 		if err != nil {
 			t.Fatalf("BookBatch: %v", err)
 		}
@@ -86,8 +86,8 @@ func testChanges(t *testing.T, open Opener) {
 			booking *boxoffice.Booking
 			actor   string
 		}{{res[0].Booking, u.ID}, {res[2].Booking, admin.ID}} {
-			if c := all[i]; c.Kind != boxoffice.ChangeBookingCreated || c.BookingID != want.booking.ID || c.ActorID != want.actor {
-				t.Errorf("change %d = %+v, want booking.created of %s by %s", i, c, want.booking.ID, want.actor)
+			if c := all[i]; c.Kind != boxoffice.ChangeBookingConfirmed || c.BookingID != want.booking.ID || c.ActorID != want.actor {
+				t.Errorf("change %d = %+v, want booking.confirmed of %s by %s", i, c, want.booking.ID, want.actor)
 			}
 		}
 	})
@@ -103,7 +103,7 @@ func testChanges(t *testing.T, open Opener) {
 		errAbort := errors.New("abort")
 		err := s.InTx(ctx, func(tx boxoffice.Tx) error {
 			// A cancellation and its record, then a new booking and its own.
-			b, err := tx.Bookings().Update(ctx, kept.ID, func(b *boxoffice.Booking) error { return b.Cancel(Tick()) })
+			b, err := tx.Bookings().Update(ctx, kept.ID, func(b *boxoffice.Booking) error { return b.Cancel(Tick(), false) })
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func testChanges(t *testing.T, open Opener) {
 				BookingID: b.ID, EventID: b.EventID, TicketsReturned: b.NumberOfTickets}); err != nil {
 				return err
 			}
-			res, err := tx.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}})
+			res, err := tx.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 3}}, boxoffice.BookingTerms{})
 			if err != nil || res[0].Err != nil {
 				t.Fatalf("BookBatch in the transaction: %v, %+v", err, res)
 			}
@@ -203,7 +203,7 @@ func testTransactions(t *testing.T, open Opener) {
 			if err := tx.Events().Create(ctx, ev); err != nil {
 				return err
 			}
-			res, err := tx.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 4}})
+			res, err := tx.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 4}}, boxoffice.BookingTerms{})
 			if err != nil {
 				return err
 			}

@@ -87,7 +87,7 @@ func testErrors(t *testing.T, open Opener) {
 			CheckError(t, err)
 			_, _, err = s.Bookings().Find(ctx, boxoffice.BookingFilter{UserID: id, EventID: id, Page: boxoffice.Page{Page: 1, Limit: 1}})
 			CheckError(t, err)
-			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: id, EventID: id, Tickets: 1}, {UserID: u.ID, EventID: id, Tickets: 1}})
+			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: id, EventID: id, Tickets: 1}, {UserID: u.ID, EventID: id, Tickets: 1}}, boxoffice.BookingTerms{})
 			CheckError(t, err)
 			for _, r := range res {
 				CheckError(t, r.Err)
@@ -111,7 +111,7 @@ func testErrors(t *testing.T, open Opener) {
 			{UserID: u.ID, EventID: past.ID, Tickets: 1},
 			{UserID: boxoffice.NewID(), EventID: ev.ID, Tickets: 1},
 			{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1},
-		})
+		}, boxoffice.BookingTerms{})
 		if err != nil || len(res) != 4 {
 			t.Fatalf("BookBatch: %d results, %v", len(res), err)
 		}

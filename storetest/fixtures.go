@@ -108,7 +108,7 @@ func MustInsertEvent(t testing.TB, s boxoffice.Store, e *boxoffice.Event) *boxof
 // and fails t unless the booking is confirmed.
 func MustBook(t testing.TB, s boxoffice.Store, user *boxoffice.User, event *boxoffice.Event, tickets int) *boxoffice.Booking {
 	t.Helper()
-	res, err := s.Bookings().BookBatch(context.Background(), []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: tickets}})
+	res, err := s.Bookings().BookBatch(context.Background(), []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: tickets}}, boxoffice.BookingTerms{})
 	if err != nil {
 		t.Fatalf("BookBatch: %v", err)
 	}
@@ -382,7 +382,7 @@ func diffTime(field string, got, want time.Time) []string {
 // cancelBooking cancels a booking at now through the store, as the
 // service does (boxoffice.Booking.Cancel under the store's lock).
 func cancelBooking(ctx context.Context, s boxoffice.Store, id string, now time.Time) (*boxoffice.Booking, error) {
-	return s.Bookings().Update(ctx, id, func(b *boxoffice.Booking) error { return b.Cancel(now) })
+	return s.Bookings().Update(ctx, id, func(b *boxoffice.Booking) error { return b.Cancel(now, false) })
 }
 
 // updateEvent applies upd through the store, as the service does.

@@ -46,7 +46,7 @@ func testIDs(t *testing.T, open Opener) {
 			t.Errorf("FindBookingsByEventIDs(upper case) = %d bookings, %v; want 1", len(got), err)
 		}
 
-		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: up(u.ID), EventID: up(ev.ID), Tickets: 2}})
+		res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: up(u.ID), EventID: up(ev.ID), Tickets: 2}}, boxoffice.BookingTerms{})
 		if err != nil || len(res) != 1 {
 			t.Fatalf("BookBatch(upper-case ids): %d results, %v", len(res), err)
 		}

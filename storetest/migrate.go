@@ -182,7 +182,7 @@ func tablesGone(t *testing.T, s boxoffice.Store) {
 	_, _, checks["FindEvents"] = s.Events().Find(ctx, boxoffice.EventFilter{Page: page})
 	_, _, checks["FindBookings"] = s.Bookings().Find(ctx, boxoffice.BookingFilter{Page: page})
 	checks["CreateUser"] = s.Users().Create(ctx, NewUser("ghost"))
-	_, checks["BookBatch"] = s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: boxoffice.NewID(), EventID: boxoffice.NewID(), Tickets: 1}})
+	_, checks["BookBatch"] = s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: boxoffice.NewID(), EventID: boxoffice.NewID(), Tickets: 1}}, boxoffice.BookingTerms{})
 	for op, err := range checks {
 		if code := boxoffice.ErrorCode(err); code != boxoffice.EINTERNAL {
 			t.Errorf("%s with the tables gone: code %q (%v), want %q", op, code, err, boxoffice.EINTERNAL)

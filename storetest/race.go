@@ -32,7 +32,7 @@ func testRace(t *testing.T, open Opener) {
 		var ok, soldOut atomic.Int64
 		race(raceBuyers, func(i int) {
 			req := boxoffice.BookingRequest{UserID: users[i%len(users)].ID, EventID: ev.ID, Tickets: 1}
-			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{req})
+			res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{req}, boxoffice.BookingTerms{})
 			switch {
 			case err != nil:
 				t.Errorf("buyer %d: BookBatch: %v", i, err)
@@ -109,7 +109,7 @@ func testRace(t *testing.T, open Opener) {
 					ev := events[(i+j*(1+i%2))%len(events)]
 					reqs = append(reqs, boxoffice.BookingRequest{UserID: users[(i+j)%len(users)].ID, EventID: ev.ID, Tickets: 1 + (i+j)%3})
 				}
-				res, err := s.Bookings().BookBatch(ctx, reqs)
+				res, err := s.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{})
 				if err != nil || len(res) != len(reqs) {
 					t.Errorf("booker %d: BookBatch: %d results, %v", i, len(res), err)
 					return
@@ -146,7 +146,7 @@ func testRace(t *testing.T, open Opener) {
 					t.Errorf("contended cancel: %v", err)
 				}
 			case i < bookers+cancellers+contenders+bookCancels:
-				res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: users[i%len(users)].ID, EventID: a.ID, Tickets: 1}})
+				res, err := s.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: users[i%len(users)].ID, EventID: a.ID, Tickets: 1}}, boxoffice.BookingTerms{})
 				if err != nil || len(res) != 1 {
 					t.Errorf("book-cancel %d: BookBatch: %d results, %v", i, len(res), err)
 					return

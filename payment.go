@@ -1,0 +1,89 @@
+package boxoffice
+
+import (
+	"context"
+	"time"
+)
+
+// PaymentStatus is where a payment is.
+type PaymentStatus string
+
+const (
+	PaymentRequired   PaymentStatus = "REQUIRES_PAYMENT" // waiting for the buyer to pay
+	PaymentProcessing PaymentStatus = "PROCESSING"       // submitted; the provider's answer is on its way
+	PaymentSucceeded  PaymentStatus = "SUCCEEDED"        // paid
+	PaymentFailed     PaymentStatus = "FAILED"           // declined; the buyer may pay again while the hold lasts
+	PaymentRefunded   PaymentStatus = "REFUNDED"         // paid, then given back in full
+)
+
+// Payment is what a held booking's buyer owes, and what became of it. One
+// per booking; attempts and refunds are in the booking's history.
+type Payment struct {
+	ID            string
+	BookingID     string
+	Provider      string // "test", "stripe"
+	Status        PaymentStatus
+	AmountCents   int64
+	Currency      string
+	RefundedCents int64
+	// ProviderRef is the provider's id for the payment (a Stripe
+	// PaymentIntent), once it has one.
+	ProviderRef string
+	// ClientSecret is what the buyer's browser needs to pay (Stripe.js);
+	// only the buyer sees it.
+	ClientSecret string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// PaymentEventKind is what a provider says happened to a payment.
+type PaymentEventKind string
+
+const (
+	PaymentEventSucceeded PaymentEventKind = "succeeded"
+	PaymentEventFailed    PaymentEventKind = "failed"
+	PaymentEventRefunded  PaymentEventKind = "refunded"
+)
+
+// PaymentEvent is a provider's word about a payment, as a webhook or the
+// test provider delivers it. Each is applied once, by (Provider, ID).
+type PaymentEvent struct {
+	Provider    string
+	ID          string // the provider's id for this event: de-duplicates deliveries
+	PaymentID   string // ours, when the provider carries it (metadata)
+	ProviderRef string // the provider's id for the payment, otherwise
+	Kind        PaymentEventKind
+	AmountCents int64  // succeeded: paid; refunded: refunded in all
+	Detail      string // e.g. why a card was declined
+}
+
+// PaymentProvider takes and refunds payments. Calls to it never run inside
+// a database transaction: they can be slow, and they are retried.
+type PaymentProvider interface {
+	// Name is the provider's name, as Payment.Provider keeps it.
+	Name() string
+	// Pay submits the buyer's card for p. The provider answers later, with
+	// the PaymentEvent Pay returns (the test provider) or by webhook; ok
+	// false means the provider takes no card here (Stripe: the buyer pays
+	// in the browser). EINVALID for a card the provider refuses to read.
+	Pay(ctx context.Context, p *Payment, card string) (ev *PaymentEvent, ok bool, err error)
+	// Refund gives amountCents of p back to the buyer. Calls with the same
+	// key refund once, however often they are retried.
+	Refund(ctx context.Context, p *Payment, amountCents int64, key string) error
+}
+
+// PaymentStore keeps payments.
+type PaymentStore interface {
+	// ByID returns ENOTFOUND if there is none.
+	ByID(ctx context.Context, id string) (*Payment, error)
+	// ByProviderRef finds a payment by the provider's id for it.
+	ByProviderRef(ctx context.Context, provider, ref string) (*Payment, error)
+	// ByBookingIDs returns the payments of these bookings, in any order.
+	ByBookingIDs(ctx context.Context, ids []string) ([]*Payment, error)
+	// Save writes p's status, amounts, provider reference and secret.
+	Save(ctx context.Context, p *Payment) error
+	// FirstDelivery records that a provider's event was received, and
+	// reports whether it is the first time: a webhook delivered twice, or
+	// to two servers, is applied once.
+	FirstDelivery(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
+}
