@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -127,6 +128,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeUnavailable writes 503 and UNAVAILABLE, with the wait in whole
+// seconds (at least 1) in Retry-After and extensions.retryAfter.
+func writeUnavailable(w http.ResponseWriter, message string, retryAfter time.Duration) {
+	secs := max(1, int((retryAfter+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"errors": []map[string]any{{
+		"message": message, "extensions": map[string]any{"code": "UNAVAILABLE", "retryAfter": secs},
+	}}})
 }
 
 // writeError writes a GraphQL-shaped error response for failures that
