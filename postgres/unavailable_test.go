@@ -156,3 +156,28 @@ func withParam(dbURL, param string) string {
 	}
 	return dbURL + "?" + param
 }
+
+// A COMMIT that the caller's deadline cuts short may have committed: it is
+// INTERNAL (the outcome unknown), never UNAVAILABLE, which promises that
+// nothing was done. A deferred trigger makes the COMMIT itself slow.
+func TestCommitCutShortIsNotUnavailable(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := t.Context()
+	if _, err := db.Pool().Exec(ctx, `
+		CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+		CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON users DEFERRABLE INITIALLY DEFERRED
+			FOR EACH ROW EXECUTE FUNCTION slow_commit();`); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	u := storetest.NewUser("Slow")
+	err := db.InTx(short, func(tx boxoffice.Tx) error { return tx.Users().Create(short, u) })
+	if code := boxoffice.ErrorCode(err); code != boxoffice.EINTERNAL || !strings.Contains(err.Error(), "outcome unknown") {
+		t.Fatalf("a COMMIT cut short by the deadline: %v (code %s), want internal, outcome unknown", err, code)
+	}
+	// Before the COMMIT, the same deadline is UNAVAILABLE: nothing was sent.
+	err = db.InTx(short, func(tx boxoffice.Tx) error { return tx.Users().Create(short, storetest.NewUser("Late")) })
+	wantUnavailable(t, err, "deadline exceeded")
+}

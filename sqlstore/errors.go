@@ -52,7 +52,8 @@ var constraintErrors = map[string]boxoffice.Error{
 // *boxoffice.Error with a plain message for the outcomes a client may
 // cause; EUNAVAILABLE, with the driver's error kept in the chain for the
 // log, when the database timed out, was overloaded or is full (also when
-// the caller's time ran out during the call); otherwise err wrapped with
+// the caller's time ran out during the call, unless it cut the COMMIT
+// short: commitUnknown); otherwise err wrapped with
 // what we were doing (logged, shown as internal). verb and noun say what
 // failed: ("find", "event"). A broken foreign key the engine does not name
 // is reported as fkNoun not found.
@@ -87,6 +88,17 @@ func (s scope) fail(err error, verb, noun string, fkNoun ...string) error {
 		return boxoffice.Errorf(boxoffice.EINVALID, "invalid %s", noun)
 	}
 	return fmt.Errorf("sqlstore: %s %s: %w", verb, noun, err)
+}
+
+// commitUnknown is a COMMIT that the caller's deadline cut short: the
+// database may have committed, so it is never EUNAVAILABLE ("nothing was
+// done") but a fault (INTERNAL) whose outcome the client must check. It
+// hides the deadline from errors.Is on purpose, and keeps its words for
+// the log.
+type commitUnknown struct{ err error }
+
+func (e commitUnknown) Error() string {
+	return "commit cut short, its outcome unknown: " + e.err.Error()
 }
 
 // unavailable is EUNAVAILABLE for the client, wrapping err for the log.

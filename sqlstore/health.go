@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -61,12 +62,18 @@ func (t *watchedTx) Queue(qs ...*Query) {
 	t.Tx.Queue(qs...)
 }
 
+// Commit reports a COMMIT cut short by ctx as commitUnknown: the
+// database may have committed before the answer was lost.
 func (t *watchedTx) Commit(ctx context.Context) error {
 	err := t.Tx.Commit(ctx)
-	if err != nil {
-		t.w.observe(err)
-	} else if t.wrote {
+	switch {
+	case err == nil && t.wrote:
 		t.w.refused.Store(nil)
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return commitUnknown{err}
+	default:
+		t.w.observe(err)
 	}
 	return err
 }
