@@ -16,6 +16,7 @@ const (
 	EUNAUTHENTICATED = "unauthenticated" // no valid credentials
 	EFORBIDDEN       = "forbidden"       // valid credentials, not enough rights
 	ERATELIMITED     = "rate_limited"    // too many requests; retry later
+	EUNAVAILABLE     = "unavailable"     // nothing was done: a dependency timed out, is overloaded or refuses writes (disk full); retry later
 	EINTERNAL        = "internal"        // a fault of ours; details are logged, never shown
 )
 
@@ -25,7 +26,7 @@ type Error struct {
 	Code       string
 	Message    string
 	Field      string        // for EINVALID: the input field at fault, e.g. "numberOfTickets"
-	RetryAfter time.Duration // for ERATELIMITED: when to try again
+	RetryAfter time.Duration // for ERATELIMITED and EUNAVAILABLE: when to try again
 }
 
 func (e *Error) Error() string {
@@ -69,7 +70,8 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
-// ErrorRetryAfter returns how long an ERATELIMITED error asks to wait, or 0.
+// ErrorRetryAfter returns how long an ERATELIMITED or EUNAVAILABLE error
+// asks to wait, or 0.
 func ErrorRetryAfter(err error) time.Duration {
 	var e *Error
 	if errors.As(err, &e) {

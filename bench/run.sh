@@ -5,6 +5,7 @@
 #   bash bench/run.sh
 #   BENCH_SECONDS=5 bash bench/run.sh        # shorter runs
 #   BENCH_STRICT=1 bash bench/run.sh         # exit 1 when a target is missed
+#   BENCH_SOAK=5m make bench                 # a soak instead (bench/soak.sh); also: bash bench/run.sh soak
 #
 # Needs PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres),
 # psql, pgbench, curl, Go, and ../shared/bench/baseline.sh beside the repo.
@@ -13,6 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+if [ "${1:-}" = soak ] || [ -n "${BENCH_SOAK:-}" ]; then exec bash bench/soak.sh; fi
 
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="-c client_min_messages=warning"

@@ -27,6 +27,7 @@ const (
 	codeUnauthenticated = "UNAUTHENTICATED"
 	codeForbidden       = "FORBIDDEN"
 	codeRateLimited     = "RATE_LIMITED"
+	codeUnavailable     = "UNAVAILABLE" // nothing was done; retry after extensions.retryAfter
 	codeInternal        = "INTERNAL"
 	codeBadRequest      = "BAD_REQUEST" // not a GraphQL request at all
 )
@@ -39,6 +40,7 @@ var domainCodes = map[string]string{
 	boxoffice.EUNAUTHENTICATED: codeUnauthenticated,
 	boxoffice.EFORBIDDEN:       codeForbidden,
 	boxoffice.ERATELIMITED:     codeRateLimited,
+	boxoffice.EUNAVAILABLE:     codeUnavailable,
 }
 
 func init() {
@@ -52,16 +54,27 @@ const bodyDecodeFailed = "json request body could not be decoded"
 
 // presentError is the one place where errors become what clients see:
 // domain errors keep their message and get their code; gqlgen's parse
-// and validation errors keep theirs; everything else is logged and shown
-// as INTERNAL with the request id only, never a driver or Go message.
+// and validation errors keep theirs; a request whose time ran out is
+// UNAVAILABLE; everything else is logged and shown as INTERNAL with the
+// request id only, never a driver or Go message. UNAVAILABLE errors are
+// logged too, as warnings: they are operational events.
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		located := locate(ctx, err)
 		if domErr, ok := errors.AsType[*boxoffice.Error](err); ok {
 			if code, ok := domainCodes[domErr.Code]; ok {
+				if code == codeUnavailable {
+					logUnavailable(ctx, log, err, located)
+				}
 				return domainError(located, domErr, code)
 			}
 			return internalError(ctx, log, err, located)
+		}
+		if errors.Is(err, context.DeadlineExceeded) { // errTimeUp, or a wait for a booking's batch
+			logUnavailable(ctx, log, err, located)
+			return domainError(located, &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, RetryAfter: time.Second,
+				Message: fmt.Sprintf("the request's time limit ran out (request id %s): try again", boxoffice.RequestIDFromContext(ctx))},
+				codeUnavailable)
 		}
 		if located.Err == nil { // raised by gqlgen or this package, not by a resolver
 			if code, ok := located.Extensions["code"].(string); ok {
@@ -101,13 +114,13 @@ func domainError(located *gqlerror.Error, domErr *boxoffice.Error, code string) 
 		Path:      located.Path,
 		Locations: located.Locations,
 	}, code, field)
-	if code == codeRateLimited {
+	if code == codeRateLimited || code == codeUnavailable {
 		out.Extensions["retryAfter"] = retryAfterSeconds(domErr)
 	}
 	return out
 }
 
-// retryAfterSeconds is how long a RATE_LIMITED error asks to wait, in
+// retryAfterSeconds is how long a RATE_LIMITED or UNAVAILABLE error asks to wait, in
 // whole seconds rounded up: at least 1, so a client never retries at once.
 func retryAfterSeconds(err error) int {
 	d := boxoffice.ErrorRetryAfter(err)
@@ -156,6 +169,16 @@ func internalError(ctx context.Context, log *slog.Logger, err error, located *gq
 		Locations:  located.Locations,
 		Extensions: map[string]any{"code": codeInternal},
 	}
+}
+
+// logUnavailable logs an UNAVAILABLE error in full (the driver's words
+// included, which the client never sees) with the request id.
+func logUnavailable(ctx context.Context, log *slog.Logger, err error, located *gqlerror.Error) {
+	attrs := []slog.Attr{slog.String("request_id", boxoffice.RequestIDFromContext(ctx)), slog.String("error", err.Error())}
+	if located.Path != nil {
+		attrs = append(attrs, slog.String("path", located.Path.String()))
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "graphql unavailable", attrs...)
 }
 
 // panicError is a recovered panic, kept with its stack for the log.

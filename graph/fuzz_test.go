@@ -168,7 +168,7 @@ func FuzzRequest(f *testing.F) {
 var readmeCodes = map[string]bool{
 	codeBadUserInput: true, codeNotFound: true, codeUnauthenticated: true, codeForbidden: true,
 	codeRateLimited: true, codeSoldOut: true, codeConflict: true, "GRAPHQL_PARSE_FAILED": true,
-	"GRAPHQL_VALIDATION_FAILED": true, codeComplexityLimitExceeded: true, codeBadRequest: true, codeInternal: true,
+	"GRAPHQL_VALIDATION_FAILED": true, codeComplexityLimitExceeded: true, codeBadRequest: true, codeUnavailable: true, codeInternal: true,
 }
 
 // onceTB lets the handler made in the first fuzz call outlive that call:

@@ -65,7 +65,7 @@ func newGuard(schema *ast.Schema, validation *rules.Rules, cache *docCache, intr
 
 // errTimeUp is the error of a request whose time ran out while its
 // document was prepared, or before its operation began: presentError logs
-// it and answers INTERNAL.
+// it and answers UNAVAILABLE.
 var errTimeUp = errors.New("the request's time limit ran out before its operation could run")
 
 // prepare parses and validates query, or takes it from the cache.
@@ -169,7 +169,8 @@ func limitError(format string, args ...any) *gqlerror.Error {
 	return e
 }
 
-// timeUpError carries errTimeUp, for presentError to log and code INTERNAL.
+// timeUpError carries errTimeUp, for presentError to log and code
+// (UNAVAILABLE when the time ran out, INTERNAL if the request was cancelled).
 func timeUpError(ctx context.Context) *gqlerror.Error {
 	return gqlerror.WrapPath(nil, fmt.Errorf("%w: %w", errTimeUp, context.Cause(ctx)))
 }

@@ -380,7 +380,8 @@ func TestResponseHeaders(t *testing.T) {
 }
 
 // 12. A request whose time ran out before its document was ready gets a
-// coded error, and a log line, not HTTP 200 with a null body.
+// coded error (UNAVAILABLE, with the request id and retryAfter), and a log
+// line, not HTTP 200 with a null body.
 func TestTimeUpIsCodedAndLogged(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		s := newTestServerOn(t, engine)
@@ -399,7 +400,7 @@ func TestTimeUpIsCodedAndLogged(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			cancel()
 			body, _ := io.ReadAll(rec.Body)
-			if !strings.Contains(string(body), `"code":"INTERNAL"`) || !strings.Contains(string(body), id) {
+			if !strings.Contains(string(body), `"code":"UNAVAILABLE"`) || !strings.Contains(string(body), `"retryAfter":1`) || !strings.Contains(string(body), id) {
 				t.Errorf("query %d: status %d, body %s", i, rec.Code, body)
 			}
 			if lines := logs.lines(`"request_id":"`+id+`"`, "time limit"); len(lines) == 0 {

@@ -70,6 +70,8 @@ type Options struct {
 	RequestTimeout time.Duration // default 30s
 	NoVerify       bool          // skip the verification at the end
 	Progress       io.Writer     // a line per second and set-up notes; nil: none
+
+	Soak *Soak // when set, a soak of Soak.Duration instead of Duration (soak.go)
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -131,6 +133,13 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.Soak != nil {
+		s, err := o.Soak.withDefaults(o)
+		if err != nil {
+			return o, err
+		}
+		o.Soak = s
 	}
 	return o, nil
 }

@@ -44,7 +44,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 
-	total, elapsed := load(ctx, c, o, events, users)
+	total, elapsed := runLoad(ctx, c, o, events, users)
 	rep := newReport(o, total, elapsed, len(events), len(users))
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("interrupted: %w", err)

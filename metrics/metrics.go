@@ -139,3 +139,32 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.WaitCount))
 	ch <- prometheus.MustNewConstMetric(poolWaiting, prometheus.CounterValue, s.WaitDuration.Seconds())
 }
+
+var dependencyState = prometheus.NewDesc("boxoffice_dependency_state",
+	"A dependency's state (database, redis…): 1 for the state it is in, 0 for the others.", []string{"dependency", "state"}, nil)
+
+// WatchDependencies exports each dependency's state, read at each scrape
+// from read (dependency name to state, one of states).
+func (m *Metrics) WatchDependencies(states []string, read func() map[string]string) {
+	m.registry.MustRegister(dependencyCollector{states, read})
+}
+
+// dependencyCollector reads the dependencies' states when scraped.
+type dependencyCollector struct {
+	states []string
+	read   func() map[string]string
+}
+
+func (dependencyCollector) Describe(ch chan<- *prometheus.Desc) { ch <- dependencyState }
+
+func (c dependencyCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, current := range c.read() {
+		for _, s := range c.states {
+			v := 0.0
+			if s == current {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(dependencyState, prometheus.GaugeValue, v, name, s)
+		}
+	}
+}

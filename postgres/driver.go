@@ -71,7 +71,8 @@ func (d *driver) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	return &tx{conn: conn}, nil
 }
 
-// Classify reads a PostgreSQL error's SQLSTATE and constraint name.
+// Classify reads a PostgreSQL error's SQLSTATE and constraint name, and
+// tells time-outs, overload and a full disk (sqlstore.Unavailable, DiskFull).
 func (d *driver) Classify(err error) (sqlstore.ErrorKind, string) {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
@@ -86,6 +87,10 @@ func (d *driver) Classify(err error) (sqlstore.ErrorKind, string) {
 		return sqlstore.Check, pgErr.ConstraintName
 	case "23502": // not_null_violation
 		return sqlstore.NotNull, pgErr.ConstraintName
+	case "57014", "55P03", "53200", "53300": // query_canceled (statement_timeout), lock_not_available, out_of_memory, too_many_connections
+		return sqlstore.Unavailable, ""
+	case "53100": // disk_full
+		return sqlstore.DiskFull, ""
 	}
 	return sqlstore.NoConstraint, ""
 }

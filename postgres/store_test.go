@@ -26,7 +26,7 @@ func TestClassify(t *testing.T) {
 		{&pgconn.PgError{Code: "23503", ConstraintName: "bookings_event_id_fkey"}, sqlstore.ForeignKey, "bookings_event_id_fkey"},
 		{&pgconn.PgError{Code: "23514", ConstraintName: "users_role_check"}, sqlstore.Check, "users_role_check"},
 		{&pgconn.PgError{Code: "23502"}, sqlstore.NotNull, ""},
-		{&pgconn.PgError{Code: "57014"}, sqlstore.NoConstraint, ""}, // statement timeout: a fault
+		{&pgconn.PgError{Code: "57014"}, sqlstore.Unavailable, ""}, // statement timeout: try again (TestClassifyUnavailable)
 		{pgx.ErrNoRows, sqlstore.NoConstraint, ""},
 	} {
 		if kind, constraint := d.Classify(c.err); kind != c.kind || constraint != c.constraint {

@@ -73,8 +73,8 @@ type Fallback struct {
 	onChange func(from, to string)
 
 	state   atomic.Pointer[string]
-	lastErr atomic.Pointer[error] // the latest failure of the shared limiter, for the log
-	down    time.Time             // when Redis was last left; written under the breaker's lock
+	lastErr atomic.Pointer[error]     // the latest failure of the shared limiter, for the log
+	down    atomic.Pointer[time.Time] // when Redis was last left
 }
 
 // NewFallback returns a limiter that asks shared (a *Redis) and falls back
@@ -154,8 +154,24 @@ func (f *Fallback) allowShared(ctx context.Context, key string, limit boxoffice.
 // cool-down.
 func (f *Fallback) State() string { return *f.state.Load() }
 
+// DownSince is when this server last stopped sharing the limits through
+// Redis; the zero time while it shares them (StateRedis).
+func (f *Fallback) DownSince() time.Time {
+	if f.State() == StateRedis {
+		return time.Time{}
+	}
+	if p := f.down.Load(); p != nil {
+		return *p
+	}
+	return time.Time{}
+}
+
 // changed runs under the breaker's lock, once per change of state.
 func (f *Fallback) changed(from, to string) {
+	now := time.Now()
+	if from == StateRedis {
+		f.down.Store(&now) // before the state, for DownSince
+	}
 	f.state.Store(&to)
 	var cause any
 	if p := f.lastErr.Load(); p != nil {
@@ -163,12 +179,11 @@ func (f *Fallback) changed(from, to string) {
 	}
 	switch {
 	case from == StateRedis && to == StateFallback:
-		f.down = time.Now()
 		f.log.Warn("rate limits: Redis is unreachable; this server counts them alone, in memory, until Redis answers again",
 			"from", from, "to", to, "err", cause)
 	case to == StateRedis:
 		f.log.Info("rate limits: Redis answers again; limits are shared again",
-			"from", from, "to", to, "after", time.Since(f.down).Round(time.Millisecond).String())
+			"from", from, "to", to, "after", now.Sub(*f.down.Load()).Round(time.Millisecond).String())
 	case to == StateProbing:
 		f.log.Debug("rate limits: probing Redis", "from", from, "to", to)
 	default: // a failed probe

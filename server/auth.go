@@ -15,7 +15,9 @@ type Authenticator func(ctx context.Context, token string) (boxoffice.Caller, er
 // authenticate puts the caller named by `Authorization: Bearer <token>` in
 // the request context. No header: anonymous; the service layer decides
 // what anonymous callers may do. A bad token is refused outright with 401
-// and UNAUTHENTICATED, so a client never acts anonymously by mistake.
+// and UNAUTHENTICATED, so a client never acts anonymously by mistake. A
+// token that cannot be checked now (the database timed out) gets 503 and
+// UNAVAILABLE with Retry-After.
 func authenticate(next http.Handler, check Authenticator, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
@@ -36,6 +38,9 @@ func authenticate(next http.Handler, check Authenticator, log *slog.Logger) http
 		case boxoffice.EUNAUTHENTICATED:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="boxoffice", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", boxoffice.ErrorMessage(err))
+		case boxoffice.EUNAVAILABLE: // the token could not be checked now: nothing ran
+			log.WarnContext(r.Context(), "authenticate: unavailable", "request_id", boxoffice.RequestIDFromContext(r.Context()), "err", err)
+			writeUnavailable(w, boxoffice.ErrorMessage(err), boxoffice.ErrorRetryAfter(err))
 		default:
 			id := boxoffice.RequestIDFromContext(r.Context())
 			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)

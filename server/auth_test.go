@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -20,6 +22,10 @@ func TestAuthenticate(t *testing.T) {
 			return boxoffice.Caller{UserID: "u1", Role: boxoffice.RoleAdmin}, nil
 		case "broken-db":
 			return boxoffice.Caller{}, errors.New("connection refused: secret detail")
+		case "slow-db":
+			return boxoffice.Caller{}, fmt.Errorf("sqlstore: find user: %w: %w",
+				&boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: "the database did not answer in time: try again", RetryAfter: 1500 * time.Millisecond},
+				errors.New("canceling statement due to statement timeout: secret detail"))
 		}
 		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
 	}
@@ -39,6 +45,7 @@ func TestAuthenticate(t *testing.T) {
 		{"Basic dXNlcjpwYXNz", "UNAUTHENTICATED", 401, ""},
 		{"Bearer ", "UNAUTHENTICATED", 401, ""},
 		{"Bearer broken-db", "INTERNAL", 500, ""},
+		{"Bearer slow-db", "UNAVAILABLE", 503, ""},
 	} {
 		seen = boxoffice.Caller{}
 		req := httptest.NewRequest("POST", "/graphql", nil)
@@ -56,6 +63,9 @@ func TestAuthenticate(t *testing.T) {
 		}
 		if tc.status == 401 && rec.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("%q: 401 without WWW-Authenticate", tc.header)
+		}
+		if tc.status == 503 && (rec.Header().Get("Retry-After") != "2" || !strings.Contains(body, `"retryAfter":2`)) {
+			t.Errorf("%q: 503 without a wait of 2 s: Retry-After %q, body %s", tc.header, rec.Header().Get("Retry-After"), body)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -17,7 +18,8 @@ import (
 type Config struct {
 	GraphQL        http.Handler                    // POST /graphql, GET /graphql?query=…
 	IDE            http.Handler                    // GET /graphql from a browser (no query)
-	Ready          func(ctx context.Context) error // /readyz: nil when the database answers
+	Ready          func(ctx context.Context) error // /readyz without Checks: the database, nil when it answers
+	Checks         []Check                         // the dependencies /readyz reports, the database first
 	Logger         *slog.Logger
 	RequestTimeout time.Duration // limit of one request's work
 	MaxBodyBytes   int64         // larger request bodies get 413 (default 1 MiB)
@@ -28,8 +30,9 @@ type Config struct {
 
 // Server serves boxoffice over HTTP.
 type Server struct {
-	http *http.Server
-	log  *slog.Logger
+	http   *http.Server
+	log    *slog.Logger
+	health *health
 }
 
 // New returns a server; call Serve to start it.
@@ -40,10 +43,15 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if len(cfg.Checks) == 0 && cfg.Ready != nil {
+		cfg.Checks = []Check{PingCheck("database", true, cfg.Ready)}
+	}
+	h := newHealth(cfg.Checks, cfg.Logger)
 	return &Server{
-		log: cfg.Logger,
+		log:    cfg.Logger,
+		health: h,
 		http: &http.Server{
-			Handler:           routes(cfg),
+			Handler:           routes(cfg, h),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       15 * time.Second,
 			WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
@@ -67,20 +75,22 @@ func (s *Server) Serve(ln net.Listener) error {
 // requests in flight to finish.
 func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
 
-func routes(cfg Config) http.Handler {
+// Dependencies probes every dependency, as /readyz does, and returns their
+// states by name (for the metrics).
+func (s *Server) Dependencies(ctx context.Context) map[string]string { return s.health.states(ctx) }
+
+func routes(cfg Config, health *health) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := cfg.Ready(ctx); err != nil {
-			cfg.Logger.Warn("not ready", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
-			return
+		rep := health.probe(r.Context())
+		status := http.StatusOK
+		if rep.Status == Unavailable {
+			status = http.StatusServiceUnavailable
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+		writeJSON(w, status, rep)
 	})
 	api := authenticate(cfg.GraphQL, cfg.Authenticate, cfg.Logger)
 	mux.Handle("POST /graphql", api)
@@ -127,6 +137,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeUnavailable writes 503 and UNAVAILABLE, with the wait in whole
+// seconds (at least 1) in Retry-After and extensions.retryAfter.
+func writeUnavailable(w http.ResponseWriter, message string, retryAfter time.Duration) {
+	secs := max(1, int((retryAfter+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"errors": []map[string]any{{
+		"message": message, "extensions": map[string]any{"code": "UNAVAILABLE", "retryAfter": secs},
+	}}})
 }
 
 // writeError writes a GraphQL-shaped error response for failures that

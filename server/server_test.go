@@ -95,7 +95,8 @@ func TestHealthAndReadiness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := decode(t, resp); resp.StatusCode != http.StatusServiceUnavailable || m["database"] != "unreachable" {
+	if m := decode(t, resp); resp.StatusCode != http.StatusServiceUnavailable || m["status"] != "unavailable" ||
+		at(m, "dependencies", "database", "state") != "down" {
 		t.Fatalf("readyz with the database down: %d %v", resp.StatusCode, m)
 	}
 }

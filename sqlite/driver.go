@@ -117,11 +117,18 @@ func (d *driver) rollback(tx *sql.Tx) {
 // Classify reads SQLite's extended result code and, from its message, the
 // constraint broken: CHECK constraints by name, UNIQUE ones by their index
 // or columns (a table's id is its primary key, <table>_pkey). SQLite does
-// not say which foreign key.
+// not say which foreign key. Busy, locked and interrupted (the caller's
+// time ran out) are sqlstore.Unavailable; a full disk is DiskFull.
 func (d *driver) Classify(err error) (sqlstore.ErrorKind, string) {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
 		return sqlstore.NoConstraint, ""
+	}
+	switch e.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT: // busy timeout; a lock; the caller's time ran out
+		return sqlstore.Unavailable, ""
+	case sqlite3.SQLITE_FULL:
+		return sqlstore.DiskFull, ""
 	}
 	msg := e.Error()
 	switch e.Code() {

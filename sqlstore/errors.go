@@ -1,10 +1,32 @@
 package sqlstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
+)
+
+// The kinds of failure that break no constraint and are no fault of ours:
+// the database could not do the work now. The statement's transaction is
+// rolled back, so nothing was written, and the caller may try again later
+// (EUNAVAILABLE). Their values stand apart from the constraint kinds.
+const (
+	// Unavailable: a statement or a lock wait ran out of time
+	// (statement_timeout, lock_timeout, SQLite's busy timeout), or the
+	// database is overloaded (no connection slot left).
+	Unavailable ErrorKind = 100 + iota
+	// DiskFull: the database has no space left to write.
+	DiskFull
+)
+
+// How long EUNAVAILABLE asks callers to wait: a timeout may pass at once,
+// a full disk waits for an operator.
+const (
+	retryUnavailable = time.Second
+	retryDiskFull    = 10 * time.Second
 )
 
 // constraintErrors are what a broken constraint means to a client. Both
@@ -28,9 +50,13 @@ var constraintErrors = map[string]boxoffice.Error{
 
 // fail is the one place driver errors become what callers see: an
 // *boxoffice.Error with a plain message for the outcomes a client may
-// cause, otherwise err wrapped with what we were doing (logged, shown as
-// internal). verb and noun say what failed: ("find", "event"). A broken
-// foreign key the engine does not name is reported as fkNoun not found.
+// cause; EUNAVAILABLE, with the driver's error kept in the chain for the
+// log, when the database timed out, was overloaded or is full (also when
+// the caller's time ran out during the call, unless it cut the COMMIT
+// short: commitUnknown); otherwise err wrapped with
+// what we were doing (logged, shown as internal). verb and noun say what
+// failed: ("find", "event"). A broken foreign key the engine does not name
+// is reported as fkNoun not found.
 func (s scope) fail(err error, verb, noun string, fkNoun ...string) error {
 	var be *boxoffice.Error
 	switch {
@@ -40,10 +66,17 @@ func (s scope) fail(err error, verb, noun string, fkNoun ...string) error {
 		return err
 	}
 	kind, constraint := s.d.Classify(err)
+	if kind == NoConstraint && errors.Is(err, context.DeadlineExceeded) {
+		kind = Unavailable
+	}
 	if e, ok := constraintErrors[constraint]; ok {
 		return &e
 	}
 	switch kind {
+	case Unavailable:
+		return unavailable(err, verb, noun, retryUnavailable, "the database did not answer in time: try again")
+	case DiskFull:
+		return unavailable(err, verb, noun, retryDiskFull, "storage is full: changes cannot be saved now, try again later")
 	case Unique:
 		return boxoffice.Errorf(boxoffice.ECONFLICT, "%s already exists", noun)
 	case ForeignKey:
@@ -55,6 +88,23 @@ func (s scope) fail(err error, verb, noun string, fkNoun ...string) error {
 		return boxoffice.Errorf(boxoffice.EINVALID, "invalid %s", noun)
 	}
 	return fmt.Errorf("sqlstore: %s %s: %w", verb, noun, err)
+}
+
+// commitUnknown is a COMMIT that the caller's deadline cut short: the
+// database may have committed, so it is never EUNAVAILABLE ("nothing was
+// done") but a fault (INTERNAL) whose outcome the client must check. It
+// hides the deadline from errors.Is on purpose, and keeps its words for
+// the log.
+type commitUnknown struct{ err error }
+
+func (e commitUnknown) Error() string {
+	return "commit cut short, its outcome unknown: " + e.err.Error()
+}
+
+// unavailable is EUNAVAILABLE for the client, wrapping err for the log.
+func unavailable(err error, verb, noun string, retry time.Duration, msg string) error {
+	return fmt.Errorf("sqlstore: %s %s: %w: %w", verb, noun,
+		&boxoffice.Error{Code: boxoffice.EUNAVAILABLE, Message: msg, RetryAfter: retry}, err)
 }
 
 // notFound is the error of a lookup that found nothing.

@@ -21,7 +21,7 @@ var _ boxoffice.Store = (*Store)(nil)
 
 // New returns the stores of the database d connects to. Closing the Store
 // closes d.
-func New(d Driver) *Store { return &Store{scope{d: d}} }
+func New(d Driver) *Store { return &Store{scope{d: watchWrites(d)}} }
 
 // InTx runs fn in one transaction and commits it if fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx boxoffice.Tx) error) error {

@@ -69,6 +69,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		allowRemote = fs.Bool("allow-remote", false, "allow a URL that is not on a loopback address")
 		token       = fs.String("token", "", "sent as Authorization: Bearer TOKEN")
 	)
+	soak := soakFlags(fs)
 	// Flags may come before and after the scenario.
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -96,7 +97,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		EventIDs: splitIDs(*eventIDs), Events: *events, Tickets: *tickets,
 		TicketsPerBooking: *perBooking, ReadFraction: *reads,
 		Token: *token, AllowRemote: *allowRemote, RequestTimeout: *timeout,
-		NoVerify: *noVerify,
+		NoVerify: *noVerify, Soak: soak(stdout, *jsonOut),
 	}
 	if *reads <= 0 || *reads > 1 {
 		return fmt.Errorf("bench: -reads %g: want more than 0 and at most 1 (no reads at all is spread)", *reads)

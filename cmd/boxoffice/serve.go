@@ -12,6 +12,7 @@ import (
 	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/graph"
 	"github.com/boxoffice/boxoffice/metrics"
+	"github.com/boxoffice/boxoffice/ratelimit"
 	"github.com/boxoffice/boxoffice/seed"
 	"github.com/boxoffice/boxoffice/server"
 	"github.com/boxoffice/boxoffice/service"
@@ -54,19 +55,26 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	opts.Metrics = m
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
+
+	// The dependencies /readyz and the metrics report (health.go).
+	checks := []server.Check{databaseCheck(db)}
+	if f, ok := opts.Limiter.(*ratelimit.Fallback); ok {
+		checks = append(checks, redisCheck(f))
+	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
 			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log,
 			Introspection: cfg.Introspection, Metrics: m,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
-		Ready:          db.Ping,
+		Checks:         checks,
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Authenticate:   svc.Accounts.Authenticate,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustProxy:     cfg.TrustProxy,
 	})
+	m.WatchDependencies(server.States, func() map[string]string { return srv.Dependencies(context.Background()) })
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.Addr(), err)
