@@ -97,7 +97,7 @@ func TestLockWaitsAreUnavailable(t *testing.T) {
 			if _, err := holder.Exec(ctx, "SELECT 1 FROM events WHERE id = $1 FOR UPDATE", event.ID); err != nil {
 				t.Fatal(err)
 			}
-			_, err = db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}})
+			_, err = db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}}, boxoffice.BookingTerms{})
 			wantUnavailable(t, err, tc.logged)
 			if _, refused := db.WritesRefused(); refused {
 				t.Error("a lock wait is reported as a full disk")

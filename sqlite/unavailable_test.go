@@ -58,7 +58,7 @@ func TestDiskFullIsUnavailable(t *testing.T) {
 	booked := 0
 	for ; booked < 100_000; booked++ {
 		var res []boxoffice.BookingResult
-		if res, err = db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}}); err != nil {
+		if res, err = db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}}, boxoffice.BookingTerms{}); err != nil {
 			break
 		}
 		if res[0].Err != nil {
@@ -70,7 +70,7 @@ func TestDiskFullIsUnavailable(t *testing.T) {
 	if !refused || since.IsZero() {
 		t.Fatal("a write refused for a full disk is not reported")
 	}
-	if _, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}}); boxoffice.ErrorCode(err) != boxoffice.EUNAVAILABLE {
+	if _, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: user.ID, EventID: event.ID, Tickets: 1}}, boxoffice.BookingTerms{}); boxoffice.ErrorCode(err) != boxoffice.EUNAVAILABLE {
 		t.Fatalf("another booking on the full disk: %v, want EUNAVAILABLE", err)
 	}
 	if s2, _ := db.WritesRefused(); !s2.Equal(since) {
