@@ -55,3 +55,19 @@ type AccountService interface {
 	// a tampered, expired, wrongly signed or revoked token.
 	Authenticate(ctx context.Context, token string) (Caller, error)
 }
+
+// IdempotencyService keeps the answers of requests sent with an
+// Idempotency-Key, per caller, so that a client that retries (after a
+// connection died during a commit, say) gets the first answer, and the
+// work is done once.
+type IdempotencyService interface {
+	// Begin claims key for the caller in ctx and the request with this
+	// hash. nil: run the request, then Finish or Forget. Otherwise the
+	// first answer, to send again. ECONFLICT while the first request runs;
+	// EINVALID if the key was used for another request.
+	Begin(ctx context.Context, key, hash string) (*IdempotentAnswer, error)
+	// Finish keeps the answer of a request Begin let run.
+	Finish(ctx context.Context, key string, answer IdempotentAnswer) error
+	// Forget drops the key: the answer is not one to send again.
+	Forget(ctx context.Context, key string) error
+}

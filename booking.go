@@ -65,6 +65,12 @@ type Booking struct {
 	User  *User
 }
 
+// UnitPrice is one ticket's price in currency units, as the API shows it.
+func (b *Booking) UnitPrice() float64 { return float64(b.UnitPriceCents) / 100 }
+
+// Total is what the buyer pays, in currency units, as the API shows it.
+func (b *Booking) Total() float64 { return float64(b.TotalCents) / 100 }
+
 // Cancel marks the booking cancelled at now: a PENDING or CONFIRMED one,
 // until its event (b.Event, which must be set) starts, or at any time when
 // staff (the event's organizer or an admin) cancel it. ECONFLICT otherwise.

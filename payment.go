@@ -36,6 +36,12 @@ type Payment struct {
 	UpdatedAt    time.Time
 }
 
+// Amount is what is to be paid, in currency units, as the API shows it.
+func (p *Payment) Amount() float64 { return float64(p.AmountCents) / 100 }
+
+// RefundedAmount is what was given back, in currency units.
+func (p *Payment) RefundedAmount() float64 { return float64(p.RefundedCents) / 100 }
+
 // PaymentEventKind is what a provider says happened to a payment.
 type PaymentEventKind string
 

@@ -59,7 +59,17 @@ type Config struct {
 	BookingLanes      int           // BOOKING_LANES: booking transactions in flight at once
 	SoldOutTTL        time.Duration // SOLD_OUT_TTL: how long an event seen sold out is refused from memory
 	AuthCacheTTL      time.Duration // AUTH_CACHE_TTL: how long a user's token version and role are trusted from memory; 0: never
+
+	PaymentProvider string        // PAYMENT_PROVIDER: none, test or stripe
+	HoldTTL         time.Duration // HOLD_TTL: how long a booking to pay holds its tickets
+	Currency        string        // CURRENCY: ISO 4217 code of new events' prices
 }
+
+// Payment providers.
+const (
+	PaymentsNone = "none"
+	PaymentsTest = "test"
+)
 
 // MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
 const MinJWTSecret = 32
@@ -110,6 +120,16 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		BookingLanes:      e.integer("BOOKING_LANES", 2, 1, 64),
 		SoldOutTTL:        e.duration("SOLD_OUT_TTL", time.Second),
 		AuthCacheTTL:      e.durationOrZero("AUTH_CACHE_TTL", time.Minute),
+
+		PaymentProvider: e.str("PAYMENT_PROVIDER", PaymentsNone),
+		HoldTTL:         e.duration("HOLD_TTL", 15*time.Minute),
+		Currency:        e.str("CURRENCY", "EUR"),
+	}
+	if c.PaymentProvider != PaymentsNone && c.PaymentProvider != PaymentsTest {
+		e.fail("PAYMENT_PROVIDER", "must be none (bookings are confirmed at once) or test (the built-in test provider)")
+	}
+	if len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency || strings.Trim(c.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		e.fail("CURRENCY", "must be an ISO 4217 code of three capital letters, such as EUR or USD")
 	}
 	if c.PprofAddr != "" && !loopback(c.PprofAddr) {
 		e.fail("PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060: profiles expose the process")

@@ -8,6 +8,8 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/graph/generated"
 	"github.com/boxoffice/boxoffice/graph/model"
@@ -29,6 +31,47 @@ func (r *bookingResolver) Event(ctx context.Context, obj *boxoffice.Booking) (*b
 	return loadersFrom(ctx).events.Load(ctx, obj.EventID)
 }
 
+// Payment is the resolver for the payment field.
+func (r *bookingResolver) Payment(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Payment, error) {
+	if obj.Payment != nil { // a booking just made: its payment as of the commit
+		return obj.Payment, nil
+	}
+	if obj.TotalCents == 0 {
+		return nil, nil // nothing to pay: no query
+	}
+	p, err := loadersFrom(ctx).payments.Load(ctx, obj.ID)
+	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+		return nil, nil // confirmed at once, with no provider
+	}
+	return p, err
+}
+
+// History is the resolver for the history field.
+func (r *bookingResolver) History(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.BookingHistoryEntry, error) {
+	changes, err := loadersFrom(ctx).changes.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	entries := boxoffice.History(obj, changes)
+	out := make([]*boxoffice.BookingHistoryEntry, len(entries))
+	for i := range entries {
+		out[i] = &entries[i]
+	}
+	return out, nil
+}
+
+// Actor is the resolver for the actor field.
+func (r *bookingChangeResolver) Actor(ctx context.Context, obj *boxoffice.BookingHistoryEntry) (*boxoffice.User, error) {
+	if obj.ActorID == "" {
+		return nil, nil // the system
+	}
+	u, err := loadersFrom(ctx).users.Load(ctx, obj.ActorID)
+	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+		return nil, nil // an operator, or a user since gone
+	}
+	return u, err
+}
+
 // CreateBooking is the resolver for the createBooking field.
 func (r *mutationResolver) CreateBooking(ctx context.Context, input model.CreateBookingInput, userID string) (*boxoffice.Booking, error) {
 	return r.bookings.CreateBooking(ctx, boxoffice.BookingRequest{
@@ -41,6 +84,30 @@ func (r *mutationResolver) CreateBooking(ctx context.Context, input model.Create
 // CancelBooking is the resolver for the cancelBooking field.
 func (r *mutationResolver) CancelBooking(ctx context.Context, id string) (*boxoffice.Booking, error) {
 	return r.bookings.CancelBooking(ctx, id)
+}
+
+// PayBooking is the resolver for the payBooking field.
+func (r *mutationResolver) PayBooking(ctx context.Context, id string, input *model.PayBookingInput) (*boxoffice.Booking, error) {
+	card := ""
+	if input != nil && input.Card != nil {
+		card = *input.Card
+	}
+	return r.bookings.PayBooking(ctx, id, card)
+}
+
+// ClientSecret is the resolver for the clientSecret field.
+func (r *paymentResolver) ClientSecret(ctx context.Context, obj *boxoffice.Payment) (*string, error) {
+	if obj.ClientSecret == "" {
+		return nil, nil
+	}
+	b, ok := graphql.GetFieldContext(ctx).Parent.Parent.Result.(*boxoffice.Booking)
+	if !ok {
+		return nil, boxoffice.Errorf(boxoffice.EFORBIDDEN, "only the buyer sees the payment's client secret")
+	}
+	if err := boxoffice.CanSeePaymentSecret(boxoffice.CallerFromContext(ctx), b); err != nil {
+		return nil, err
+	}
+	return &obj.ClientSecret, nil
 }
 
 // Booking is the resolver for the booking field.
@@ -66,4 +133,14 @@ func (r *queryResolver) Bookings(ctx context.Context, filter *model.BookingFilte
 // Booking returns generated.BookingResolver implementation.
 func (r *Resolver) Booking() generated.BookingResolver { return &bookingResolver{r} }
 
-type bookingResolver struct{ *Resolver }
+// BookingChange returns generated.BookingChangeResolver implementation.
+func (r *Resolver) BookingChange() generated.BookingChangeResolver { return &bookingChangeResolver{r} }
+
+// Payment returns generated.PaymentResolver implementation.
+func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver{r} }
+
+type (
+	bookingResolver       struct{ *Resolver }
+	bookingChangeResolver struct{ *Resolver }
+	paymentResolver       struct{ *Resolver }
+)

@@ -33,6 +33,9 @@ type Config struct {
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
 	Logger   *slog.Logger             // nil: slog.Default()
 	Metrics  Metrics                  // nil: none
+	// Idempotency keeps answers for Idempotency-Key retries; nil: the
+	// header is ignored.
+	Idempotency boxoffice.IdempotencyService
 
 	// Introspection lets clients read the schema (GraphiQL needs it).
 	Introspection bool
@@ -102,7 +105,7 @@ func NewHandler(cfg Config) http.Handler {
 	if wait <= 0 {
 		wait = DefaultLoaderWait
 	}
-	return &httpHandler{next: srv, services: svc, loaderWait: wait, log: log}
+	return &httpHandler{next: srv, services: svc, loaderWait: wait, log: log, idempotency: cfg.Idempotency}
 }
 
 // positiveOr returns n, or def for a zero (unset) n.

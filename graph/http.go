@@ -27,10 +27,11 @@ const maxBodyBytes = 1 << 20
 // fresh loaders, and refusals, with a coded JSON error, of what gqlgen
 // would refuse with an uncoded one.
 type httpHandler struct {
-	next       http.Handler
-	services   services
-	loaderWait time.Duration
-	log        *slog.Logger
+	next        http.Handler
+	services    services
+	loaderWait  time.Duration
+	log         *slog.Logger
+	idempotency boxoffice.IdempotencyService // nil: Idempotency-Key headers are ignored
 }
 
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -44,9 +45,12 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = boxoffice.NewContextWithRequestID(ctx, boxoffice.NewID())
 		r = r.WithContext(ctx)
 	}
+	var body []byte
 	switch r.Method {
 	case http.MethodPost:
-		if status, msg := bufferJSONBody(w, r); status != 0 {
+		var status int
+		var msg string
+		if body, status, msg = bufferJSONBody(w, r); status != 0 {
 			h.refuse(w, r, status, msg)
 			return
 		}
@@ -62,19 +66,24 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = withLoaders(ctx, newLoaders(h.services, h.loaderWait))
 	ctx = context.WithValue(ctx, methodKey{}, r.Method)
-	h.next.ServeHTTP(w, r.WithContext(ctx))
+	r = r.WithContext(ctx)
+	if body != nil && h.idempotent(w, r, body, h.next.ServeHTTP) {
+		return
+	}
+	h.next.ServeHTTP(w, r)
 }
 
 // bufferJSONBody reads a JSON body of bounded size into memory, so gqlgen
-// reads it from there. It returns an HTTP status and message to refuse it.
+// reads it from there, and returns it; or an HTTP status and message to
+// refuse it.
 // A body that is not valid JSON is left to gqlgen, whose 400 response
 // presentError codes as BAD_REQUEST.
-func bufferJSONBody(w http.ResponseWriter, r *http.Request) (int, string) {
+func bufferJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, int, string) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return http.StatusUnsupportedMediaType, "Content-Type must be application/json"
+		return nil, http.StatusUnsupportedMediaType, "Content-Type must be application/json"
 	}
 	if r.ContentLength > maxBodyBytes {
-		return http.StatusRequestEntityTooLarge, "request body is too large"
+		return nil, http.StatusRequestEntityTooLarge, "request body is too large"
 	}
 	// One read into a buffer of the announced size, not a doubling one.
 	var buf bytes.Buffer
@@ -84,17 +93,17 @@ func bufferJSONBody(w http.ResponseWriter, r *http.Request) (int, string) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return http.StatusRequestEntityTooLarge, "request body is too large"
+		return nil, http.StatusRequestEntityTooLarge, "request body is too large"
 	case err != nil:
-		return http.StatusBadRequest, "request body could not be read"
+		return nil, http.StatusBadRequest, "request body could not be read"
 	case len(bytes.TrimSpace(body)) == 0:
-		return http.StatusBadRequest, "request body is empty: send a JSON object with a query"
+		return nil, http.StatusBadRequest, "request body is empty: send a JSON object with a query"
 	}
 	if msg := checkJSONShape(body); msg != "" {
-		return http.StatusBadRequest, "request body " + msg
+		return nil, http.StatusBadRequest, "request body " + msg
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return 0, ""
+	return body, 0, ""
 }
 
 // Bounds of a request's JSON, checked before it is decoded: a megabyte of

@@ -20,6 +20,8 @@ type loaders struct {
 	events          *dataloadgen.Loader[string, *boxoffice.Event]
 	bookingsByUser  *dataloadgen.Loader[nestedKey, []*boxoffice.Booking]
 	bookingsByEvent *dataloadgen.Loader[nestedKey, []*boxoffice.Booking]
+	payments        *dataloadgen.Loader[string, *boxoffice.Payment]  // by booking id
+	changes         *dataloadgen.Loader[string, []*boxoffice.Change] // by booking id: histories
 }
 
 // nestedKey asks for up to limit bookings of one user or event: the limit
@@ -40,6 +42,8 @@ func newLoaders(s services, wait time.Duration) *loaders {
 		events:          dataloadgen.NewLoader(byID("event", s.events.FindEventsByIDs, func(e *boxoffice.Event) string { return e.ID }), opt),
 		bookingsByUser:  dataloadgen.NewLoader(bookingsBy(s.bookings.FindBookingsByUserIDs, func(b *boxoffice.Booking) string { return b.UserID }), opt),
 		bookingsByEvent: dataloadgen.NewLoader(bookingsBy(s.bookings.FindBookingsByEventIDs, func(b *boxoffice.Booking) string { return b.EventID }), opt),
+		payments:        dataloadgen.NewLoader(byID("payment", s.bookings.FindPaymentsByBookingIDs, func(p *boxoffice.Payment) string { return p.BookingID }), opt),
+		changes:         dataloadgen.NewLoader(changesOf(s.bookings.FindChangesByBookingIDs), opt),
 	}
 }
 
@@ -50,6 +54,8 @@ func (l *loaders) clear() {
 	l.events.ClearAll()
 	l.bookingsByUser.ClearAll()
 	l.bookingsByEvent.ClearAll()
+	l.payments.ClearAll()
+	l.changes.ClearAll()
 }
 
 type loadersKey struct{}
@@ -127,4 +133,27 @@ func mostRecentFirst(bs []*boxoffice.Booking) []*boxoffice.Booking {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})
 	return bs
+}
+
+// changesOf loads the changes of many bookings in one query, each booking's
+// oldest first.
+func changesOf(find func(context.Context, []string) ([]*boxoffice.Change, error)) func(context.Context, []string) ([][]*boxoffice.Change, []error) {
+	return func(ctx context.Context, ids []string) ([][]*boxoffice.Change, []error) {
+		found, err := find(ctx, ids)
+		if err != nil {
+			return nil, []error{err}
+		}
+		out := make([][]*boxoffice.Change, len(ids))
+		at := make(map[string]int, len(ids))
+		for i, id := range ids {
+			at[id] = i
+			out[i] = []*boxoffice.Change{}
+		}
+		for _, c := range found {
+			if i, ok := at[c.BookingID]; ok {
+				out[i] = append(out[i], c)
+			}
+		}
+		return out, nil
+	}
 }

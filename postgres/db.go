@@ -103,6 +103,9 @@ func (db *DB) Close() error {
 	return err
 }
 
+// SchemaName is the PostgreSQL schema the tables live in.
+func (db *DB) SchemaName() string { return db.migrations.schema }
+
 // Pool is the connection pool, for libraries that keep their own tables in
 // the same database, such as a job queue.
 func (db *DB) Pool() *pgxpool.Pool { return db.driver.pool }

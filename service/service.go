@@ -21,10 +21,11 @@ import (
 
 // Services are the domain services over one store.
 type Services struct {
-	Users    *Users
-	Events   *Events
-	Bookings *Bookings
-	Accounts *Accounts
+	Users       *Users
+	Events      *Events
+	Bookings    *Bookings
+	Accounts    *Accounts
+	Idempotency *Idempotency
 
 	stop func() // stops the batcher, the watch and the limiter New made
 }
@@ -34,6 +35,8 @@ var (
 	_ boxoffice.EventService   = (*Events)(nil)
 	_ boxoffice.BookingService = (*Bookings)(nil)
 	_ boxoffice.AccountService = (*Accounts)(nil)
+
+	_ boxoffice.IdempotencyService = (*Idempotency)(nil)
 )
 
 // Options tune the services. Tokens is required to sign users in; the rest
@@ -63,6 +66,10 @@ type Options struct {
 	// through any server (Store.Watch); the TTL bounds what a missed
 	// notification costs.
 	SoldOutTTL time.Duration
+	// RequestLifetime is how long a request may run before a retry with
+	// its Idempotency-Key may run it again (default
+	// DefaultRequestLifetime).
+	RequestLifetime time.Duration
 	// CallerCacheTTL is how long a user's token version and role, read to
 	// check a token, are trusted without reading them again (default 1m;
 	// negative: read them on every request). Changes evict them at once,
@@ -131,7 +138,8 @@ func New(store boxoffice.Store, opts Options) *Services {
 	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
-	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts}
+	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts,
+		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)}}
 	b.react = s.react
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -277,7 +277,8 @@ var bookingTable = []Column{
 // fail because of them.
 func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffice.BookingPlan, expired []*boxoffice.Booking, now time.Time) {
 	var changes []*boxoffice.Change
-	delta := maps.Clone(plan.Taken) // event id -> tickets taken, less those given back
+	delta := map[string]int{} // event id -> tickets taken, less those given back
+	maps.Copy(delta, plan.Taken)
 	for _, b := range expired {
 		delta[b.EventID] -= b.NumberOfTickets
 		changes = append(changes, expiredChange(b, now))

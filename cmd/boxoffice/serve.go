@@ -53,8 +53,17 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	m := metrics.New()
 	m.WatchPool(db.PoolStats)
 	opts.Metrics = m
+	q, err := openJobs(db, cfg, log)
+	if err != nil {
+		return err
+	}
+	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, paymentProvider(cfg), cfg.HoldTTL, cfg.Currency
+	opts.RequestLifetime = cfg.RequestTimeout + 15*time.Second // what server.New allows a request, and some
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
+	if err := q.Work(ctx, svc); err != nil {
+		return err
+	}
 
 	// The dependencies /readyz and the metrics report (health.go).
 	checks := []server.Check{databaseCheck(db)}
@@ -64,7 +73,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
 			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log,
-			Introspection: cfg.Introspection, Metrics: m,
+			Introspection: cfg.Introspection, Metrics: m, Idempotency: svc.Idempotency,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
 		Checks:         checks,
@@ -103,6 +112,11 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// Jobs running finish within what is left of SHUTDOWN_TIMEOUT; others
+	// are retried later, here or on another server.
+	if err := q.Stop(shutdownCtx); err != nil {
+		log.Warn("stopping the job queue", "err", err)
 	}
 	log.Info("stopped")
 	return <-served

@@ -30,8 +30,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Booking() BookingResolver
+	BookingChange() BookingChangeResolver
 	Event() EventResolver
 	Mutation() MutationResolver
+	Payment() PaymentResolver
 	Query() QueryResolver
 	User() UserResolver
 }
@@ -49,20 +51,34 @@ type ComplexityRoot struct {
 	Booking struct {
 		CancelledAt     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
+		Currency        func(childComplexity int) int
 		Event           func(childComplexity int) int
 		EventID         func(childComplexity int) int
+		ExpiresAt       func(childComplexity int) int
+		History         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		NumberOfTickets func(childComplexity int) int
+		Payment         func(childComplexity int) int
 		Status          func(childComplexity int) int
+		Total           func(childComplexity int) int
+		UnitPrice       func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 		User            func(childComplexity int) int
 		UserID          func(childComplexity int) int
+	}
+
+	BookingChange struct {
+		Actor  func(childComplexity int) int
+		At     func(childComplexity int) int
+		Detail func(childComplexity int) int
+		Kind   func(childComplexity int) int
 	}
 
 	Event struct {
 		AvailableTickets func(childComplexity int) int
 		Bookings         func(childComplexity int, limit *int) int
 		CreatedAt        func(childComplexity int) int
+		Currency         func(childComplexity int) int
 		Date             func(childComplexity int) int
 		Description      func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -80,6 +96,7 @@ type ComplexityRoot struct {
 		CreateBooking  func(childComplexity int, input model.CreateBookingInput, userID string) int
 		CreateEvent    func(childComplexity int, input model.CreateEventInput) int
 		CreateUser     func(childComplexity int, input model.CreateUserInput) int
+		PayBooking     func(childComplexity int, id string, input *model.PayBookingInput) int
 		SetUserRole    func(childComplexity int, userID string, role boxoffice.Role) int
 		SignIn         func(childComplexity int, input model.SignInInput) int
 		SignOut        func(childComplexity int) int
@@ -106,6 +123,16 @@ type ComplexityRoot struct {
 		Limit func(childComplexity int) int
 		Page  func(childComplexity int) int
 		Total func(childComplexity int) int
+	}
+
+	Payment struct {
+		Amount         func(childComplexity int) int
+		ClientSecret   func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Provider       func(childComplexity int) int
+		RefundedAmount func(childComplexity int) int
+		Status         func(childComplexity int) int
 	}
 
 	Query struct {
@@ -139,6 +166,12 @@ type BookingResolver interface {
 	User(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.User, error)
 
 	Event(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Event, error)
+
+	Payment(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Payment, error)
+	History(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.BookingHistoryEntry, error)
+}
+type BookingChangeResolver interface {
+	Actor(ctx context.Context, obj *boxoffice.BookingHistoryEntry) (*boxoffice.User, error)
 }
 type EventResolver interface {
 	Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error)
@@ -151,9 +184,13 @@ type MutationResolver interface {
 	SetUserRole(ctx context.Context, userID string, role boxoffice.Role) (*boxoffice.User, error)
 	CreateBooking(ctx context.Context, input model.CreateBookingInput, userID string) (*boxoffice.Booking, error)
 	CancelBooking(ctx context.Context, id string) (*boxoffice.Booking, error)
+	PayBooking(ctx context.Context, id string, input *model.PayBookingInput) (*boxoffice.Booking, error)
 	CreateEvent(ctx context.Context, input model.CreateEventInput) (*boxoffice.Event, error)
 	UpdateEvent(ctx context.Context, id string, input model.UpdateEventInput) (*boxoffice.Event, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*boxoffice.User, error)
+}
+type PaymentResolver interface {
+	ClientSecret(ctx context.Context, obj *boxoffice.Payment) (*string, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*boxoffice.User, error)
@@ -221,6 +258,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.CreatedAt(childComplexity), true
+	case "Booking.currency":
+		if e.ComplexityRoot.Booking.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Currency(childComplexity), true
 	case "Booking.event":
 		if e.ComplexityRoot.Booking.Event == nil {
 			break
@@ -233,6 +276,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.EventID(childComplexity), true
+	case "Booking.expiresAt":
+		if e.ComplexityRoot.Booking.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.ExpiresAt(childComplexity), true
+	case "Booking.history":
+		if e.ComplexityRoot.Booking.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.History(childComplexity), true
 	case "Booking.id":
 		if e.ComplexityRoot.Booking.ID == nil {
 			break
@@ -245,12 +300,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.NumberOfTickets(childComplexity), true
+	case "Booking.payment":
+		if e.ComplexityRoot.Booking.Payment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Payment(childComplexity), true
 	case "Booking.status":
 		if e.ComplexityRoot.Booking.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Booking.Status(childComplexity), true
+	case "Booking.total":
+		if e.ComplexityRoot.Booking.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Total(childComplexity), true
+	case "Booking.unitPrice":
+		if e.ComplexityRoot.Booking.UnitPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.UnitPrice(childComplexity), true
 	case "Booking.updatedAt":
 		if e.ComplexityRoot.Booking.UpdatedAt == nil {
 			break
@@ -269,6 +342,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.UserID(childComplexity), true
+
+	case "BookingChange.actor":
+		if e.ComplexityRoot.BookingChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingChange.Actor(childComplexity), true
+	case "BookingChange.at":
+		if e.ComplexityRoot.BookingChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingChange.At(childComplexity), true
+	case "BookingChange.detail":
+		if e.ComplexityRoot.BookingChange.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingChange.Detail(childComplexity), true
+	case "BookingChange.kind":
+		if e.ComplexityRoot.BookingChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BookingChange.Kind(childComplexity), true
 
 	case "Event.availableTickets":
 		if e.ComplexityRoot.Event.AvailableTickets == nil {
@@ -293,6 +391,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.CreatedAt(childComplexity), true
+	case "Event.currency":
+		if e.ComplexityRoot.Event.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.Currency(childComplexity), true
 	case "Event.date":
 		if e.ComplexityRoot.Event.Date == nil {
 			break
@@ -403,6 +507,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.payBooking":
+		if e.ComplexityRoot.Mutation.PayBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_payBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PayBooking(childComplexity, args["id"].(string), args["input"].(*model.PayBookingInput)), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -528,6 +643,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PaginatedUsersResponse.Total(childComplexity), true
+
+	case "Payment.amount":
+		if e.ComplexityRoot.Payment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.clientSecret":
+		if e.ComplexityRoot.Payment.ClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ClientSecret(childComplexity), true
+	case "Payment.currency":
+		if e.ComplexityRoot.Payment.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Currency(childComplexity), true
+	case "Payment.id":
+		if e.ComplexityRoot.Payment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ID(childComplexity), true
+	case "Payment.provider":
+		if e.ComplexityRoot.Payment.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Provider(childComplexity), true
+	case "Payment.refundedAmount":
+		if e.ComplexityRoot.Payment.RefundedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.RefundedAmount(childComplexity), true
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
 
 	case "Query.booking":
 		if e.ComplexityRoot.Query.Booking == nil {
@@ -688,6 +846,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateEventInput", ec.unmarshalInputCreateEventInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("PaginationInput", ec.unmarshalInputPaginationInput),
+			graphql.NewInputUnmarshaler("PayBookingInput", ec.unmarshalInputPayBookingInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
@@ -848,10 +1007,14 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/booking.graphqls", Input: `"""Where a booking is in its life."""
 enum BookingStatus {
-  """Holds its tickets."""
+  """Holds its tickets until expiresAt while it waits for payment."""
+  PENDING
+  """Paid, free, or confirmed at once (no payment provider): holds its tickets."""
   CONFIRMED
-  """Gave its tickets back."""
+  """Gave its tickets back; a paid one is refunded."""
   CANCELLED
+  """Was not paid in time: gave its tickets back."""
+  EXPIRED
 }
 
 """A number of tickets for one event, held by one user."""
@@ -863,10 +1026,64 @@ type Booking {
   event: Event!
   numberOfTickets: Int!
   status: BookingStatus!
+  """PENDING only: when the hold ends, and its tickets go back, unless paid."""
+  expiresAt: DateTime
+  """One ticket's price, fixed when the booking was made."""
+  unitPrice: Float!
+  """What the buyer pays: unitPrice × numberOfTickets."""
+  total: Float!
+  """ISO 4217, as the event's, e.g. "EUR"."""
+  currency: String!
+  """What is to be paid and what became of it; null when nothing is to be paid."""
+  payment: Payment
+  """Every change, oldest first; never edited or deleted."""
+  history: [BookingChange!]!
   createdAt: DateTime!
   updatedAt: DateTime!
-  """When it was cancelled; null while confirmed."""
+  """When it was cancelled; null otherwise."""
   cancelledAt: DateTime
+}
+
+"""Where a payment is."""
+enum PaymentStatus {
+  """Waiting for the buyer to pay."""
+  REQUIRES_PAYMENT
+  """Submitted: the provider's answer is on its way."""
+  PROCESSING
+  SUCCEEDED
+  """Declined: the buyer may pay again while the hold lasts."""
+  FAILED
+  """Paid, then given back in full."""
+  REFUNDED
+}
+
+"""What a held booking's buyer owes, and what became of it."""
+type Payment {
+  id: ID!
+  """The payment provider: "test" or "stripe"."""
+  provider: String!
+  status: PaymentStatus!
+  amount: Float!
+  currency: String!
+  refundedAmount: Float!
+  """Stripe: the PaymentIntent's client secret, for Stripe.js. Only the buyer sees it (FORBIDDEN for anyone else)."""
+  clientSecret: String
+}
+
+"""One step of a booking's history."""
+type BookingChange {
+  at: DateTime!
+  """CREATED, PAID, PAYMENT_FAILED, CONFIRMED, EXPIRED, CANCELLED, REFUNDED, …"""
+  kind: String!
+  """Who did it; null when the system did (an expiry, a provider's answer)."""
+  actor: User
+  detail: String
+}
+
+"""How to pay."""
+input PayBookingInput {
+  """The test provider: 4242424242424242 pays; 4000000000000002 is declined."""
+  card: String
 }
 
 """Selects bookings. Omitted fields match all."""
@@ -910,17 +1127,34 @@ extend type Query {
 extend type Mutation {
   """
   Book tickets for a user, all or nothing: signed-in users for themselves,
-  admins for anyone (else FORBIDDEN). SOLD_OUT when fewer tickets are left
-  than asked for; CONFLICT once the event has started.
+  admins for anyone (else FORBIDDEN). With a payment provider, a booking
+  that costs something is PENDING: it holds its tickets until expiresAt
+  while its buyer pays (payBooking); otherwise it is CONFIRMED at once.
+  SOLD_OUT when fewer tickets are left than asked for; CONFLICT once the
+  event has started. Sent with an Idempotency-Key header, a retry gets the
+  first answer again.
   """
   createBooking(input: CreateBookingInput!, userId: ID!): Booking!
 
   """
-  Cancel a booking, giving its tickets back to the event: the buyer and
-  admins; for anyone else NOT_FOUND. CONFLICT if it is already cancelled or
-  the event has started.
+  Cancel a booking, giving its tickets back to the event: a PENDING one
+  releases its hold, a paid one is refunded in full. The buyer until the
+  event starts, the event's organizer and admins at any time; for anyone
+  else NOT_FOUND. CONFLICT if it is already cancelled or expired, or the
+  event has started.
   """
   cancelBooking(id: ID!): Booking!
+
+  """
+  Pay a PENDING booking. With the test provider, the card's answer comes
+  back as a real provider's would, asynchronously; the mutation waits a few
+  seconds for it and returns the booking CONFIRMED, or with its payment
+  FAILED (the hold stays, to pay again), or still PROCESSING if the answer
+  is slow. The buyer and admins. CONFLICT when there is nothing to pay (not
+  PENDING, payments off, a payment under way); BAD_USER_INPUT for a card
+  the provider cannot read.
+  """
+  payBooking(id: ID!, input: PayBookingInput): Booking!
 }
 `, BuiltIn: false},
 	{Name: "../schema/event.graphqls", Input: `"""Something people book tickets for."""
@@ -932,10 +1166,12 @@ type Event {
   date: DateTime!
   location: String!
   totalTickets: Int!
-  """Tickets not held by confirmed bookings."""
+  """Tickets not held by confirmed bookings or unexpired holds."""
   availableTickets: Int!
   """Price of one ticket, with at most two decimals."""
   price: Float!
+  """ISO 4217 code of the price, e.g. "EUR" (CURRENCY when it was created)."""
+  currency: String!
   """Bumped by every update: pass it to updateEvent."""
   version: Int!
   """
@@ -1176,6 +1412,18 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_numberOfTickets(ctx, field)
 	case "status":
 		return ec.fieldContext_Booking_status(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Booking_expiresAt(ctx, field)
+	case "unitPrice":
+		return ec.fieldContext_Booking_unitPrice(ctx, field)
+	case "total":
+		return ec.fieldContext_Booking_total(ctx, field)
+	case "currency":
+		return ec.fieldContext_Booking_currency(ctx, field)
+	case "payment":
+		return ec.fieldContext_Booking_payment(ctx, field)
+	case "history":
+		return ec.fieldContext_Booking_history(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Booking_createdAt(ctx, field)
 	case "updatedAt":
@@ -1184,6 +1432,20 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_cancelledAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
+}
+
+func (ec *executionContext) childFields_BookingChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_BookingChange_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_BookingChange_kind(ctx, field)
+	case "actor":
+		return ec.fieldContext_BookingChange_actor(ctx, field)
+	case "detail":
+		return ec.fieldContext_BookingChange_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BookingChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1204,6 +1466,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_availableTickets(ctx, field)
 	case "price":
 		return ec.fieldContext_Event_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_Event_currency(ctx, field)
 	case "version":
 		return ec.fieldContext_Event_version(ctx, field)
 	case "bookings":
@@ -1256,6 +1520,26 @@ func (ec *executionContext) childFields_PaginatedUsersResponse(ctx context.Conte
 		return ec.fieldContext_PaginatedUsersResponse_limit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PaginatedUsersResponse", field.Name)
+}
+
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Payment_id(ctx, field)
+	case "provider":
+		return ec.fieldContext_Payment_provider(ctx, field)
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	case "amount":
+		return ec.fieldContext_Payment_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Payment_currency(ctx, field)
+	case "refundedAmount":
+		return ec.fieldContext_Payment_refundedAmount(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_Payment_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1483,6 +1767,28 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_payBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*model.PayBookingInput, error) {
+			return ec.unmarshalOPayBookingInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPayBookingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -2045,6 +2351,162 @@ func (ec *executionContext) fieldContext_Booking_status(_ context.Context, field
 	return graphql.NewScalarFieldContext("Booking", field, false, false, "BookingStatus")
 }
 
+func (ec *executionContext) _Booking_expiresAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Booking_unitPrice(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_unitPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitPrice(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_unitPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Booking_total(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Booking_currency(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, false, false, "String")
+}
+
+func (ec *executionContext) _Booking_payment(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_payment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().Payment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Payment) graphql.Marshaler {
+			return ec.marshalOPayment2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPayment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_payment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Booking_history(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.BookingHistoryEntry) graphql.Marshaler {
+			return ec.marshalNBookingChange2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookingChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Booking_createdAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2112,6 +2574,107 @@ func (ec *executionContext) _Booking_cancelledAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Booking_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Booking", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BookingChange_at(ctx context.Context, field graphql.CollectedField, obj *boxoffice.BookingHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BookingChange_kind(ctx context.Context, field graphql.CollectedField, obj *boxoffice.BookingHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BookingChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _BookingChange_actor(ctx context.Context, field graphql.CollectedField, obj *boxoffice.BookingHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BookingChange().Actor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BookingChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BookingChange_detail(ctx context.Context, field graphql.CollectedField, obj *boxoffice.BookingHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BookingChange_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BookingChange_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BookingChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
@@ -2296,6 +2859,29 @@ func (ec *executionContext) _Event_price(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Event_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Event_currency(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "String")
 }
 
 func (ec *executionContext) _Event_version(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
@@ -2692,6 +3278,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelBooking(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelBooking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_payBooking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_payBooking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PayBooking(ctx, fc.Args["id"].(string), fc.Args["input"].(*model.PayBookingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Booking) graphql.Marshaler {
+			return ec.marshalNBooking2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBooking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_payBooking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_payBooking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3131,6 +3761,167 @@ func (ec *executionContext) _PaginatedUsersResponse_limit(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_PaginatedUsersResponse_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PaginatedUsersResponse", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Payment_provider(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v boxoffice.PaymentStatus) graphql.Marshaler {
+			return ec.marshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "PaymentStatus")
+}
+
+func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Payment_currency(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Payment_refundedAmount(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_refundedAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundedAmount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_refundedAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Payment_clientSecret(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().ClientSecret(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, true, true, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5205,6 +5996,48 @@ func UnmarshalPaginationInput(ctx context.Context, raw any) (model.PaginationInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPayBookingInput(ctx context.Context, obj any) (model.PayBookingInput, error) {
+	var it model.PayBookingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"card"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "card":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("card"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Card = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPayBookingInput unmarshals raw into the PayBookingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPayBookingInput(ctx context.Context, raw any) (model.PayBookingInput, error) {
+	var out model.PayBookingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PayBookingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj any) (model.SignInInput, error) {
 	var it model.SignInInput
 	if obj == nil {
@@ -5542,6 +6375,38 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "expiresAt":
+			out.Values[i] = ec._Booking_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unitPrice":
+			out.Values[i] = ec._Booking_unitPrice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._Booking_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._Booking_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Booking_payment(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Booking_history(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Booking_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -5554,6 +6419,55 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "cancelledAt":
 			out.Values[i] = ec._Booking_cancelledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bookingChangeImplementors = []string{"BookingChange"}
+
+func (ec *executionContext) _BookingChange(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.BookingHistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bookingChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BookingChange")
+		case "at":
+			out.Values[i] = ec._BookingChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._BookingChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BookingChange_actor(ctx, field, obj)
+				})
+		case "detail":
+			out.Values[i] = ec._BookingChange_detail(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -5622,6 +6536,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "price":
 			out.Values[i] = ec._Event_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._Event_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -5727,6 +6646,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelBooking":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelBooking(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payBooking":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_payBooking(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -5896,6 +6822,70 @@ func (ec *executionContext) _PaginatedUsersResponse(ctx context.Context, sel ast
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentImplementors = []string{"Payment"}
+
+func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.Payment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payment")
+		case "id":
+			out.Values[i] = ec._Payment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			out.Values[i] = ec._Payment_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Payment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._Payment_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._Payment_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "refundedAmount":
+			out.Values[i] = ec._Payment_refundedAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientSecret":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_clientSecret(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6477,6 +7467,30 @@ func (ec *executionContext) marshalNBooking2ᚖgithubᚗcomᚋboxofficeᚋboxoff
 	return ec._Booking(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNBookingChange2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.BookingHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBookingChange2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBookingChange2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *boxoffice.BookingHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BookingChange!")
+		return graphql.Null
+	}
+	return ec._BookingChange(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus(ctx context.Context, v any) (boxoffice.BookingStatus, error) {
 	tmp, err := model.UnmarshalString(v)
 	res := unmarshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus[tmp]
@@ -6494,12 +7508,16 @@ func (ec *executionContext) marshalNBookingStatus2githubᚗcomᚋboxofficeᚋbox
 
 var (
 	unmarshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus = map[string]boxoffice.BookingStatus{
+		"PENDING":   boxoffice.BookingPending,
 		"CONFIRMED": boxoffice.BookingConfirmed,
 		"CANCELLED": boxoffice.BookingCancelled,
+		"EXPIRED":   boxoffice.BookingExpired,
 	}
 	marshalNBookingStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus = map[boxoffice.BookingStatus]string{
+		boxoffice.BookingPending:   "PENDING",
 		boxoffice.BookingConfirmed: "CONFIRMED",
 		boxoffice.BookingCancelled: "CANCELLED",
+		boxoffice.BookingExpired:   "EXPIRED",
 	}
 )
 
@@ -6640,6 +7658,38 @@ func (ec *executionContext) marshalNPaginatedUsersResponse2ᚖgithubᚗcomᚋbox
 	}
 	return ec._PaginatedUsersResponse(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus(ctx context.Context, v any) (boxoffice.PaymentStatus, error) {
+	tmp, err := model.UnmarshalString(v)
+	res := unmarshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus(ctx context.Context, sel ast.SelectionSet, v boxoffice.PaymentStatus) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalString(marshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PaymentStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus = map[string]boxoffice.PaymentStatus{
+		"REQUIRES_PAYMENT": boxoffice.PaymentRequired,
+		"PROCESSING":       boxoffice.PaymentProcessing,
+		"SUCCEEDED":        boxoffice.PaymentSucceeded,
+		"FAILED":           boxoffice.PaymentFailed,
+		"REFUNDED":         boxoffice.PaymentRefunded,
+	}
+	marshalNPaymentStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐPaymentStatus = map[boxoffice.PaymentStatus]string{
+		boxoffice.PaymentRequired:   "REQUIRES_PAYMENT",
+		boxoffice.PaymentProcessing: "PROCESSING",
+		boxoffice.PaymentSucceeded:  "SUCCEEDED",
+		boxoffice.PaymentFailed:     "FAILED",
+		boxoffice.PaymentRefunded:   "REFUNDED",
+	}
+)
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (boxoffice.Role, error) {
 	tmp, err := model.UnmarshalString(v)
@@ -6912,12 +7962,16 @@ func (ec *executionContext) marshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋ
 
 var (
 	unmarshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus = map[string]boxoffice.BookingStatus{
+		"PENDING":   boxoffice.BookingPending,
 		"CONFIRMED": boxoffice.BookingConfirmed,
 		"CANCELLED": boxoffice.BookingCancelled,
+		"EXPIRED":   boxoffice.BookingExpired,
 	}
 	marshalOBookingStatus2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBookingStatus = map[boxoffice.BookingStatus]string{
+		boxoffice.BookingPending:   "PENDING",
 		boxoffice.BookingConfirmed: "CONFIRMED",
 		boxoffice.BookingCancelled: "CANCELLED",
+		boxoffice.BookingExpired:   "EXPIRED",
 	}
 )
 
@@ -7047,6 +8101,21 @@ func (ec *executionContext) unmarshalOPaginationInput2ᚖgithubᚗcomᚋboxoffic
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOPayBookingInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPayBookingInput(ctx context.Context, v any) (*model.PayBookingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPayBookingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPayment(ctx context.Context, sel ast.SelectionSet, v *boxoffice.Payment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (*boxoffice.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -7079,6 +8148,18 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := model.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := model.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -7095,6 +8176,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := model.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx context.Context, sel ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOUserFilterInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐUserFilterInput(ctx context.Context, v any) (*model.UserFilterInput, error) {

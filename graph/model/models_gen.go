@@ -85,6 +85,12 @@ type PaginationInput struct {
 	Limit *int `json:"limit,omitempty"`
 }
 
+// How to pay.
+type PayBookingInput struct {
+	// The test provider: 4242424242424242 pays; 4000000000000002 is declined.
+	Card *string `json:"card,omitempty"`
+}
+
 type SignInInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/config"
+	"github.com/boxoffice/boxoffice/jobs"
+	"github.com/boxoffice/boxoffice/payments/testpay"
+	"github.com/boxoffice/boxoffice/postgres"
+	"github.com/boxoffice/boxoffice/sqlite"
+)
+
+// openJobs returns the job queue on the database db: River with the
+// engine's driver.
+func openJobs(db engine, cfg config.Config, log *slog.Logger) (*jobs.Queue, error) {
+	switch db := db.(type) {
+	case *postgres.DB:
+		return jobs.New(riverpgxv5.New(db.Pool()), jobs.Config{Schema: db.SchemaName(), Logger: log})
+	case *sqlite.DB:
+		return jobs.New(riversqlite.New(db.Jobs()), jobs.Config{Logger: log})
+	}
+	return nil, fmt.Errorf("no job queue for a %T", db)
+}
+
+// paymentProvider is PAYMENT_PROVIDER's provider; nil for none.
+func paymentProvider(cfg config.Config) boxoffice.PaymentProvider {
+	if cfg.PaymentProvider == config.PaymentsTest {
+		return testpay.New()
+	}
+	return nil
+}
+
+// runJobs is `boxoffice jobs`: the background jobs that failed, and a way
+// to run one again.
+func runJobs(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("jobs", flag.ContinueOnError)
+	limit := fs.Int("limit", 50, "list at most this many jobs")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: boxoffice jobs [--limit N]     lists the jobs that failed: retryable (another attempt is due) and discarded (out of attempts)")
+		fmt.Fprintln(fs.Output(), "       boxoffice jobs retry ID      runs a failed job again, at once, with fresh attempts")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withEngine(ctx, func(cfg config.Config, db engine) error {
+		q, err := openJobs(db, cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			return err
+		}
+		switch rest := fs.Args(); {
+		case len(rest) == 0:
+			return listFailedJobs(ctx, q, *limit, stdout)
+		case len(rest) == 2 && rest[0] == "retry":
+			id, err := strconv.ParseInt(rest[1], 10, 64)
+			if err != nil {
+				return fmt.Errorf("jobs retry: %q is not a job id", rest[1])
+			}
+			j, err := q.Retry(ctx, id)
+			if err != nil {
+				return cliError(err)
+			}
+			fmt.Fprintf(stdout, "job %d (%s) will run again at once: it is %s\n", j.ID, j.Kind, j.State)
+			return nil
+		default:
+			fs.Usage()
+			return errors.New("jobs: unknown arguments")
+		}
+	})
+}
+
+func listFailedJobs(ctx context.Context, q *jobs.Queue, limit int, stdout io.Writer) error {
+	failed, err := q.Failed(ctx, limit)
+	if err != nil {
+		return err
+	}
+	if len(failed) == 0 {
+		fmt.Fprintln(stdout, "no failed jobs")
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tKIND\tSTATE\tATTEMPTS\tNEXT\tLAST ERROR\tARGS")
+	for _, j := range failed {
+		next, last := "-", "-"
+		if j.State == "retryable" {
+			next = j.NextAt.UTC().Format(time.RFC3339)
+		}
+		if len(j.Errors) > 0 {
+			last = strings.ReplaceAll(j.Errors[len(j.Errors)-1], "\n", " ")
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, next, last, j.Args)
+	}
+	return w.Flush()
+}
