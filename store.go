@@ -120,8 +120,8 @@ type BookingStore interface {
 	BookBatch(ctx context.Context, reqs []BookingRequest, terms BookingTerms) ([]BookingResult, error)
 	// ExpireHolds expires up to limit PENDING bookings whose hold ran out
 	// by now: they become EXPIRED, their tickets go back, and each gets a
-	// change. It returns how many it expired.
-	ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error)
+	// change. It returns the bookings it expired.
+	ExpireHolds(ctx context.Context, now time.Time, limit int) ([]*Booking, error)
 	// Update locks the booking and its event, lets apply change the
 	// booking's status (b.Event is set, as locked; apply may read through
 	// the transaction's stores), and saves it if apply changed it. A booking

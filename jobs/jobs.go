@@ -12,6 +12,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,13 +97,13 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 	}))
 	client, err := river.NewClient(driver, &river.Config{
 		Schema:            cfg.Schema,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(cfg.Workers, 10)}},
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}},
 		Workers:           workers,
-		FetchPollInterval: max(cfg.Poll, 100*time.Millisecond),
+		FetchPollInterval: cmp.Or(cfg.Poll, 100*time.Millisecond),
 		Logger:            q.log,
 		JobTimeout:        time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(max(cfg.Expire, time.Second)), func() (river.JobArgs, *river.InsertOpts) {
+			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Expire, time.Second)), func() (river.JobArgs, *river.InsertOpts) {
 				return service.ExpireHoldsJob{}, &river.InsertOpts{MaxAttempts: 1}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

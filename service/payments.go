@@ -260,14 +260,17 @@ func (s *Bookings) Refund(ctx context.Context, paymentID string) error {
 const expireBatch = 2000
 
 // ExpireHolds expires every hold that has run out, in transactions of
-// expireBatch, and reopens their events on this server (the others hear of
-// it through the change feed). It returns how many it expired.
+// expireBatch, and reopens their events on this server at once (the others
+// hear of it through the change feed). It returns how many it expired.
 func (s *Bookings) ExpireHolds(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
-		total += n
-		if err != nil || n < expireBatch {
+		expired, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
+		for _, b := range expired {
+			s.soldOut.clear(b.EventID)
+		}
+		total += len(expired)
+		if err != nil || len(expired) < expireBatch {
 			return total, err
 		}
 	}

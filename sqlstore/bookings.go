@@ -358,19 +358,19 @@ const batchReclaimLimit = 1000
 // ExpireHolds expires up to limit holds that ran out by now, in one
 // transaction: their events' rows are locked first (as BookBatch locks
 // them), the holds become EXPIRED and their tickets go back, with a
-// change each, which every server hears. It returns how many it expired:
-// the caller repeats while that is limit.
-func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+// change each, which every server hears. It returns the holds it expired:
+// the caller repeats while they are limit.
+func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) ([]*boxoffice.Booking, error) {
 	now = Time(now)
 	var events []string
 	err := s.read(ctx, rowsOf(&events, scanString,
 		"SELECT DISTINCT event_id FROM (SELECT event_id FROM bookings WHERE status = 'PENDING' AND expires_at <= $1 ORDER BY expires_at LIMIT $2) due",
 		now, limit))
 	if err != nil || len(events) == 0 {
-		return 0, s.fail(err, "expire", "holds")
+		return nil, s.fail(err, "expire", "holds")
 	}
 	slices.Sort(events)
-	n := 0
+	var expired []*boxoffice.Booking
 	err = s.write(ctx, func(tx Tx) error {
 		var locked []string
 		var args Args
@@ -381,14 +381,14 @@ func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) (in
 		if err != nil {
 			return err
 		}
-		n = len(expire.expired)
-		s.writePlan(tx, nil, boxoffice.BookingPlan{}, expire.expired, now)
+		expired = expire.expired
+		s.writePlan(tx, nil, boxoffice.BookingPlan{}, expired, now)
 		return nil
 	})
 	if err != nil {
-		return 0, s.fail(err, "expire", "holds")
+		return nil, s.fail(err, "expire", "holds")
 	}
-	return n, nil
+	return expired, nil
 }
 
 // byID indexes rows by their key.

@@ -188,8 +188,9 @@ func WantCode(t testing.TB, err error, want string) {
 
 // AssertInvariants checks, through the Store's Find methods only, that for
 // every event 0 <= available <= total and total - available is the sum of
-// the tickets of its CONFIRMED bookings, and that every booking is either
-// CONFIRMED without CancelledAt or CANCELLED with one.
+// the tickets of its PENDING and CONFIRMED bookings, and that every
+// booking's times fit its status: ExpiresAt for PENDING alone, CancelledAt
+// for CANCELLED alone.
 func AssertInvariants(t testing.TB, s boxoffice.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -208,15 +209,17 @@ func AssertInvariants(t testing.TB, s boxoffice.Store) {
 			switch {
 			case b.EventID != e.ID:
 				t.Errorf("FindBookings(event %s) returned booking %s of event %s", e.ID, b.ID, b.EventID)
-			case b.Status == boxoffice.BookingConfirmed && b.CancelledAt == nil:
+			case b.Status == boxoffice.BookingConfirmed && b.CancelledAt == nil && b.ExpiresAt == nil,
+				b.Status == boxoffice.BookingPending && b.CancelledAt == nil && b.ExpiresAt != nil:
 				sold += b.NumberOfTickets
-			case b.Status == boxoffice.BookingCancelled && b.CancelledAt != nil:
+			case b.Status == boxoffice.BookingCancelled && b.CancelledAt != nil && b.ExpiresAt == nil,
+				b.Status == boxoffice.BookingExpired && b.CancelledAt == nil && b.ExpiresAt == nil:
 			default:
-				t.Errorf("booking %s: status %q with cancelledAt %v", b.ID, b.Status, b.CancelledAt)
+				t.Errorf("booking %s: status %q with cancelledAt %v, expiresAt %v", b.ID, b.Status, b.CancelledAt, b.ExpiresAt)
 			}
 		}
 		if e.TotalTickets-e.AvailableTickets != sold {
-			t.Errorf("event %s: total %d - available %d = %d, but its confirmed bookings hold %d tickets",
+			t.Errorf("event %s: total %d - available %d = %d, but its PENDING and CONFIRMED bookings hold %d tickets",
 				e.ID, e.TotalTickets, e.AvailableTickets, e.TotalTickets-e.AvailableTickets, sold)
 		}
 	}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Schema", testSchema},
 		{"Changes", testChanges},
 		{"Transactions", testTransactions},
+		{"Orders", testOrders},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},

@@ -12,27 +12,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/jobs"
 	"github.com/boxoffice/boxoffice/payments/testpay"
-	"github.com/boxoffice/boxoffice/postgres"
-	"github.com/boxoffice/boxoffice/sqlite"
 )
 
-// openJobs returns the job queue on the database db: River with the
-// engine's driver.
-func openJobs(db engine, cfg config.Config, log *slog.Logger) (*jobs.Queue, error) {
-	switch db := db.(type) {
-	case *postgres.DB:
-		return jobs.New(riverpgxv5.New(db.Pool()), jobs.Config{Schema: db.SchemaName(), Logger: log})
-	case *sqlite.DB:
-		return jobs.New(riversqlite.New(db.Jobs()), jobs.Config{Logger: log})
-	}
-	return nil, fmt.Errorf("no job queue for a %T", db)
+// openJobs returns the job queue on the database db (jobs.Open).
+func openJobs(db engine, _ config.Config, log *slog.Logger) (*jobs.Queue, error) {
+	return jobs.Open(db, jobs.Config{Logger: log})
 }
 
 // paymentProvider is PAYMENT_PROVIDER's provider; nil for none.

@@ -4,11 +4,14 @@
 package testdb
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/internal/pgtest"
+	"github.com/boxoffice/boxoffice/jobs"
 	"github.com/boxoffice/boxoffice/postgres"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
@@ -85,4 +88,22 @@ func Servers(t testing.TB, n int) []Engine {
 		out = append(out, db)
 	}
 	return out
+}
+
+// Queue returns the job queue of db (jobs.Open), not yet working: Work
+// starts it, and Stop is a cleanup of t's.
+func Queue(t testing.TB, db Engine, cfg jobs.Config) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.Open(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Errorf("stop the job queue: %v", err)
+		}
+	})
+	return q
 }
