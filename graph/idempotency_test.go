@@ -214,4 +214,6 @@ func TestRetryAfterTheServerDied(t *testing.T) {
 // the kept answer.
 type diesBeforeItAnswers struct{ boxoffice.IdempotencyService }
 
-func (diesBeforeItAnswers) Finish(context.Context, string, boxoffice.IdempotentAnswer) error { return nil }
+func (diesBeforeItAnswers) Finish(context.Context, string, boxoffice.IdempotentAnswer) error {
+	return nil
+}
