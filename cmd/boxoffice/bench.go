@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -40,17 +37,10 @@ Examples:
   boxoffice bench -event 0190…e1 -users 0190…a1,0190…a2 hot   # original API
   boxoffice bench -tickets 500 -c 200 -d 3s hot                # a sell-out
   boxoffice bench -json read > read.json
-
-Flags:
 `
 
 func runBench(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), benchUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("bench", benchUsage, stdout)
 	var (
 		url         = fs.String("url", loadtest.DefaultURL, "GraphQL endpoint")
 		conns       = fs.Int("c", loadtest.DefaultConcurrency, "concurrent connections (one worker each)")
@@ -70,25 +60,17 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		token       = fs.String("token", "", "sent as Authorization: Bearer TOKEN")
 	)
 	// Flags may come before and after the scenario.
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.SetOutput(os.Stderr)
-		fs.Usage()
-		return errors.New("bench: name a scenario: hot, spread, read or mixed")
+		return fs.fail("name a scenario: hot, spread, read or mixed")
+	}
+	if len(rest) > 1 {
+		return fs.fail("one scenario at a time; unexpected %q", strings.Join(rest[1:], " "))
 	}
 	scenario := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: one scenario at a time; unexpected %q", strings.Join(fs.Args(), " "))
-	}
 
 	opts := loadtest.Options{
 		URL: *url, Scenario: loadtest.Scenario(scenario),
@@ -99,12 +81,12 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		NoVerify: *noVerify,
 	}
 	if *reads <= 0 || *reads > 1 {
-		return fmt.Errorf("bench: -reads %g: want more than 0 and at most 1 (no reads at all is spread)", *reads)
+		return fs.fail("-reads %g: want more than 0 and at most 1 (no reads at all is spread)", *reads)
 	}
 	if n, err := strconv.Atoi(*users); err == nil {
 		opts.NewUsers = n
 		if n < 1 {
-			return fmt.Errorf("bench: -users %d: want user ids or a number of users to create, at least 1", n)
+			return fs.fail("-users %d: want user ids or a number of users to create, at least 1", n)
 		}
 	} else {
 		opts.UserIDs = splitIDs(*users)
