@@ -31,21 +31,36 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer c.http.CloseIdleConnections()
 
+	if o.Provision != nil {
+		if c.token, err = o.Provision.StaffToken(ctx); err != nil {
+			return nil, fmt.Errorf("make the run's admin account in the database: %w", err)
+		}
+		if err := checkToken(ctx, c, c.token, "the run's admin"); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		events []*event
-		users  []string
+		bs     []*buyer
 	)
 	if o.books() {
 		if events, err = setupEvents(ctx, c, o); err != nil {
 			return nil, err
 		}
-		if users, err = setupUsers(ctx, c, o); err != nil {
+		if o.Provision != nil {
+			bs, err = setupBuyers(ctx, c, o)
+		} else {
+			var users []string
+			users, err = setupUsers(ctx, c, o)
+			bs = usersAsBuyers(users, o.Token)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 
-	total, elapsed := load(ctx, c, o, events, users)
-	rep := newReport(o, total, elapsed, len(events), len(users))
+	total, elapsed := load(ctx, c, o, events, bs)
+	rep := newReport(o, total, elapsed, len(events), len(bs))
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("interrupted: %w", err)
 	}
@@ -62,11 +77,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 // load runs the workers and returns their merged stats and the measured
 // time.
-func load(ctx context.Context, c *client, o Options, events []*event, userIDs []string) (*stats, time.Duration) {
-	users := make([][]byte, len(userIDs))
-	for i, id := range userIDs {
-		users[i] = jsonString(id)
-	}
+func load(ctx context.Context, c *client, o Options, events []*event, bs []*buyer) (*stats, time.Duration) {
+	all := &buyers{all: bs}
 	start := time.Now()
 	measureFrom := start.Add(o.WarmUp)
 	end := measureFrom.Add(o.Duration)
@@ -74,13 +86,13 @@ func load(ctx context.Context, c *client, o Options, events []*event, userIDs []
 	var (
 		lv   live
 		wg   sync.WaitGroup
-		all  = make([]*stats, o.Concurrency)
+		sts  = make([]*stats, o.Concurrency)
 		done = make(chan struct{})
 	)
 	for i := range o.Concurrency {
-		all[i] = newStats(len(events))
+		sts[i] = newStats(len(events))
 		w := &worker{
-			c: c, o: o, events: events, users: users, st: all[i], live: &lv,
+			c: c, o: o, events: events, buyers: all, st: sts[i], live: &lv,
 			rng:         rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(i))),
 			measureFrom: measureFrom, end: end,
 			readToggle: i%2 == 1,
@@ -96,7 +108,7 @@ func load(ctx context.Context, c *client, o Options, events []*event, userIDs []
 	}
 
 	total := newStats(len(events))
-	for _, s := range all {
+	for _, s := range sts {
 		total.merge(s)
 	}
 	return total, elapsed
