@@ -248,3 +248,15 @@ func TestDescribeVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestLookRunuser: the private PostgreSQL of the restart test finds
+// runuser when /usr/sbin is not on PATH.
+func TestLookRunuser(t *testing.T) {
+	if !isExecutable("/usr/sbin/runuser") && !isExecutable("/sbin/runuser") {
+		t.Skip("no runuser in /usr/sbin or /sbin on this machine")
+	}
+	t.Setenv("PATH", "/usr/bin:/bin")
+	if p, err := lookRunuser(); err != nil || !strings.HasSuffix(p, "/runuser") {
+		t.Errorf("lookRunuser with PATH=/usr/bin:/bin: %q, %v", p, err)
+	}
+}
