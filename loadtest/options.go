@@ -42,6 +42,7 @@ const (
 	DefaultReadFraction   = 0.8
 	DefaultRequestTimeout = 30 * time.Second
 	verifyTimeout         = 3 * time.Minute
+	setupTimeout          = 5 * time.Minute // accounts, events and their first reads
 	setupParallelism      = 16
 )
 

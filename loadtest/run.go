@@ -31,36 +31,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer c.http.CloseIdleConnections()
 
-	if o.Provision != nil {
-		if c.token, err = o.Provision.StaffToken(ctx); err != nil {
-			return nil, fmt.Errorf("make the run's admin account in the database: %w", err)
-		}
-		if err := checkToken(ctx, c, c.token, "the run's admin"); err != nil {
-			return nil, err
-		}
+	total, elapsed, events, n, err := setupAndLoad(ctx, c, o)
+	if err != nil {
+		return nil, err
 	}
-	var (
-		events []*event
-		bs     []*buyer
-	)
-	if o.books() {
-		if events, err = setupEvents(ctx, c, o); err != nil {
-			return nil, err
-		}
-		if o.Provision != nil {
-			bs, err = setupBuyers(ctx, c, o)
-		} else {
-			var users []string
-			users, err = setupUsers(ctx, c, o)
-			bs = usersAsBuyers(users, o.Token)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	total, elapsed := load(ctx, c, o, events, bs)
-	rep := newReport(o, total, elapsed, len(events), len(bs))
+	rep := newReport(o, total, elapsed, len(events), n)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("interrupted: %w", err)
 	}
@@ -73,6 +48,52 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// setupAndLoad makes or reads what the scenario needs, within
+// setupTimeout, then loads the server. It returns the stats, the measured
+// time, the events and the number of accounts that booked.
+func setupAndLoad(ctx context.Context, c *client, o Options) (*stats, time.Duration, []*event, int, error) {
+	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	var err error
+	if o.Provision != nil {
+		if c.token, err = o.Provision.StaffToken(sctx); err != nil {
+			return nil, 0, nil, 0, fmt.Errorf("make the run's admin account in the database: %w", setupErr(err, ctx))
+		}
+		if err := checkToken(sctx, c, c.token, "the run's admin"); err != nil {
+			return nil, 0, nil, 0, err
+		}
+	}
+	var (
+		events []*event
+		bs     []*buyer
+	)
+	if o.books() {
+		if events, err = setupEvents(sctx, c, o); err != nil {
+			return nil, 0, nil, 0, setupErr(err, ctx)
+		}
+		if o.Provision != nil {
+			bs, err = setupBuyers(sctx, c, o)
+		} else {
+			var users []string
+			users, err = setupUsers(sctx, c, o)
+			bs = usersAsBuyers(users, o.Token)
+		}
+		if err != nil {
+			return nil, 0, nil, 0, setupErr(err, ctx)
+		}
+	}
+	total, elapsed := load(ctx, c, o, events, bs)
+	return total, elapsed, events, len(bs), nil
+}
+
+// setupErr says when the set-up ran out of time.
+func setupErr(err error, ctx context.Context) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("set-up not done within %s: %w", setupTimeout, err)
+	}
+	return err
 }
 
 // load runs the workers and returns their merged stats and the measured
