@@ -151,25 +151,36 @@ func migrationFiles(cfg config.Config) fs.FS {
 }
 
 // downDrops is what migration file name's Down section drops, in words:
-// the "-- drops: …" lines that follow its "-- +goose Down" line, joined.
-// Every migration has one ("-- drops: nothing" for one that drops no
-// data); the tests check it.
+// the "-- drops: …" line that follows its "-- +goose Down" line, with the
+// comment lines right after it (up to a blank line, a line of SQL or
+// another "-- drops:" line), joined. Every migration has one ("-- drops:
+// nothing" for one that drops no data); the tests check it.
 func downDrops(fsys fs.FS, name string) (string, error) {
 	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return "", fmt.Errorf("migration %s: %w", name, err)
 	}
 	var drops []string
-	down := false
+	down, in := false, false
 	for line := range strings.Lines(string(b)) {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "-- +goose Down") {
 			down = true
 			continue
 		}
-		if text, ok := strings.CutPrefix(line, "-- drops:"); ok && down {
-			drops = append(drops, strings.TrimSpace(text))
+		if !down {
+			continue
 		}
+		if text, ok := strings.CutPrefix(line, "-- drops:"); ok {
+			drops, in = append(drops, strings.TrimSpace(text)), true
+			continue
+		}
+		text, comment := strings.CutPrefix(line, "--")
+		if in && comment && strings.TrimSpace(text) != "" && !strings.HasPrefix(text, " +goose") {
+			drops[len(drops)-1] += " " + strings.TrimSpace(text)
+			continue
+		}
+		in = false
 	}
 	if len(drops) == 0 {
 		return "", fmt.Errorf("migration %s: its Down section says nothing of what it drops (a \"-- drops:\" line)", name)
