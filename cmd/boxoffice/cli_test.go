@@ -222,6 +222,10 @@ func TestEveryMigrationSaysWhatItsDownDrops(t *testing.T) {
 	if _, err := downDrops(fstest.MapFS{"1_x.sql": {Data: []byte("-- drops: not in Down\n-- +goose Up\n-- +goose Down\nDROP TABLE x;\n")}}, "1_x.sql"); err == nil {
 		t.Error("a Down without a drops line: no error")
 	}
+	// A migration in Go has no file: what it made goes.
+	if drops, err := downDrops(fstest.MapFS{}, "00005_jobs (River's tables)"); err != nil || !strings.HasPrefix(drops, "what it made") {
+		t.Errorf("a migration in Go: %q, %v", drops, err)
+	}
 	// The description may go on over the comment lines that follow it.
 	fsys := fstest.MapFS{"2_y.sql": {Data: []byte("-- +goose Up\nCREATE TABLE y (id int);\n-- +goose Down\n" +
 		"-- drops: the table y,\n--   and its rows.\n\n-- Not part of it.\nDROP TABLE y;\n")}}
