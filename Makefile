@@ -1,7 +1,7 @@
 # Convenience targets; each is one command you can also run by hand.
 GRAPHIQL := web/graphiql
 
-.PHONY: build assets test generate check run bench clean
+.PHONY: build assets test test-skips generate check run bench clean
 
 build: ## the binary, with the GraphiQL assets if they were built (make assets)
 	go build -o bin/boxoffice ./cmd/boxoffice
@@ -10,8 +10,11 @@ assets: ## fetch GraphiQL from npm (pinned by package-lock.json) and bundle it f
 	npm --prefix $(GRAPHIQL) ci --no-audit --no-fund
 	npm --prefix $(GRAPHIQL) run build
 
-test: ## the test suite (PostgreSQL tests skip when it is unreachable, unless BOXOFFICE_REQUIRE_POSTGRES=1)
-	go test -race ./...
+test: ## the test suite, as go test prints it, then one line of what was skipped and why
+	go run ./internal/gotest -race ./...
+
+test-skips: ## make test, listing every skipped test with its reason (tests skip when PostgreSQL, Redis or Chromium is missing)
+	go run ./internal/gotest -skips -race ./...
 
 generate: ## regenerate gqlgen's code after editing graph/schema/*.graphqls
 	go generate ./graph/...

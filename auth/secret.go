@@ -22,6 +22,12 @@ func GenerateSecret() ([]byte, error) {
 	return b, nil
 }
 
+// ReadSecretFile returns the token secret kept in the file at path by
+// LoadOrCreateSecretFile, without ever creating it: for tools that must
+// sign as an existing server does. An error wrapping fs.ErrNotExist means
+// there is no such file.
+func ReadSecretFile(path string) ([]byte, error) { return readSecretFile(path) }
+
 // LoadOrCreateSecretFile returns the token secret kept in the file at path,
 // creating the file with a new GenerateSecret the first time. It is meant
 // for the embedded database: keep the file beside it (e.g. "boxoffice.db.secret")

@@ -6,6 +6,7 @@
 #   BENCH_SECONDS=5 bash bench/run.sh        # shorter runs
 #   BENCH_STRICT=1 bash bench/run.sh         # exit 1 when a target is missed
 #   BENCH_SOAK=5m make bench                 # a soak instead (bench/soak.sh); also: bash bench/run.sh soak
+#   BENCH_BUYERS=20000 bash bench/run.sh     # buyers of the booking runs (default 5000)
 #
 # Needs PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres),
 # psql, pgbench, curl, Go, and ../shared/bench/baseline.sh beside the repo.
@@ -20,6 +21,9 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postg
 export PGOPTIONS="-c client_min_messages=warning"
 SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNS:-64}
+# Buyers of the booking runs: at 120 changes a minute each (the default
+# RATE_LIMIT_MUTATIONS_PER_MINUTE), 5000 buyers pass 600,000 a minute.
+BUYERS=${BENCH_BUYERS:-5000}
 BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-"8 $CONNS"}
 baseline=../shared/bench/baseline.sh
 db=boxoffice_bench_$$
@@ -79,13 +83,13 @@ go build -o bin/boxoffice ./cmd/boxoffice
 bin=$root/bin/boxoffice
 psql -q -d postgres -c "CREATE DATABASE $db" >/dev/null
 export DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$db?sslmode=disable"
-# A throwaway signing secret, and no per-user budget for changes: the load
-# books as one admin on behalf of the demo users, where a real on-sale has
-# one token per buyer, each within its own budget.
-export JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') RATE_LIMIT_MUTATIONS_PER_MINUTE=0
+# A throwaway signing secret. The server keeps its default rate limits:
+# boxoffice bench books as BUYERS buyers of its own, each with a token
+# (made in this database and signed with this secret), each within its own
+# budget of changes, as in a real on-sale.
+export JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # From an empty directory, so that no .env changes the settings.
 (cd "$tmp" && "$bin" migrate >/dev/null && "$bin" seed)
-token=$(cd "$tmp" && "$bin" token --email alice@example.com) # alice is the demo admin
 
 # ---- (b) raw PostgreSQL: the SQL of the read scenario ---------------------
 # On boxoffice's own database and data, while the server is not running
@@ -135,7 +139,9 @@ jerrors() {
 bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
   local name=$1 scenario=$2; shift 2
   local out=$tmp/$name.json
-  if ! "$bin" bench -url "$url" -token "$token" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario" >"$out" 2>"$tmp/$name.err"; then
+  # In $tmp, with DATABASE_URL and JWT_SECRET: the server's configuration,
+  # which bench needs to make its buyers and its admin in the database.
+  if ! (cd "$tmp" && "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario") >"$out" 2>"$tmp/$name.err"; then
     failed="$failed $name"
     echo "boxoffice bench $scenario FAILED:" >&2
     cat "$tmp/$name.err" >&2
@@ -152,7 +158,7 @@ bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
   return 0
 }
 
-bench read-floor read
+bench read-floor read -buyers 0 # the floor checks no token
 kill "$floor_pid" 2>/dev/null || true
 wait "$floor_pid" 2>/dev/null || true
 floor_pid=
@@ -181,7 +187,7 @@ hwm_kb() { local v; v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status" 
   done
 ) &
 sampler_pid=$!
-bench hot hot
+bench hot hot -buyers "$BUYERS"
 kill "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
 sampler_pid=
@@ -189,7 +195,7 @@ hot_rss_kb=$(cat "$tmp/rss.max" 2>/dev/null || echo 0)
 hot_hwm_kb=$(hwm_kb)
 
 say "spread: boxoffice"
-bench spread spread
+bench spread spread -buyers "$BUYERS"
 
 say "read with data ($(rows)): boxoffice"
 bench read-data read

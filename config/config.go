@@ -32,7 +32,7 @@ type Config struct {
 	Host string // HOST
 	Port int    // PORT
 
-	Production bool       // NODE_ENV=production: JSON logs
+	Production bool       // NODE_ENV=production: JSON logs (development and test: text)
 	LogLevel   slog.Level // LOG_LEVEL
 
 	Engine           string        // postgres or sqlite, from the settings below
@@ -99,7 +99,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	c := Config{
 		Host:             e.str("HOST", "localhost"),
 		Port:             e.integer("PORT", 3000, 0, 65535),
-		Production:       e.str("NODE_ENV", "development") == "production",
+		Production:       e.oneOf("NODE_ENV", "development", "production", "test") == "production",
 		LogLevel:         e.level("LOG_LEVEL", slog.LevelInfo),
 		DBMaxConns:       e.integer("DB_MAX_CONNS", 16, 1, 1000),
 		StatementTimeout: e.duration("DB_STATEMENT_TIMEOUT", 10*time.Second),

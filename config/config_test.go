@@ -72,7 +72,7 @@ func TestParseBadValueNamesVariable(t *testing.T) {
 		"HTTP_REQUEST_TIMEOUT": "-1s", "DATABASE_URL": "mysql://x", "GRAPHQL_INTROSPECTION": "2",
 		"JWT_SECRET": "too-short", "REDIS_URL": "localhost:6379", "TOKEN_TTL": "forever",
 		"RATE_LIMIT_SIGNIN_PER_MINUTE": "-1", "BOOKING_LANES": "0", "PPROF_ADDR": "0.0.0.0:6060",
-		"AUTH_CACHE_TTL": "-1s", "SOLD_OUT_TTL": "0",
+		"AUTH_CACHE_TTL": "-1s", "SOLD_OUT_TTL": "0", "NODE_ENV": "prod",
 	} {
 		vars := map[string]string{key: val}
 		if key == "DB_PORT" || key == "DB_SSL_ENABLED" {
@@ -81,6 +81,23 @@ func TestParseBadValueNamesVariable(t *testing.T) {
 		_, err := Parse(lookupFrom(vars))
 		if err == nil || !strings.HasPrefix(err.Error(), key+" ") {
 			t.Errorf("%s=%s: error %v, want one naming %s", key, val, err, key)
+		}
+	}
+}
+
+// TestNodeEnv: NODE_ENV takes the original app's values, and production
+// switches the logs to JSON.
+func TestNodeEnv(t *testing.T) {
+	for val, production := range map[string]bool{"": false, "development": false, "test": false, "production": true, " production ": true} {
+		c, err := Parse(lookupFrom(map[string]string{"NODE_ENV": val}))
+		if err != nil || c.Production != production {
+			t.Errorf("NODE_ENV=%q: production %v, err %v; want %v", val, c.Production, err, production)
+		}
+	}
+	for _, val := range []string{"prod", "Production", "staging", "dev"} {
+		_, err := Parse(lookupFrom(map[string]string{"NODE_ENV": val}))
+		if err == nil || !strings.Contains(err.Error(), "NODE_ENV must be development, production or test") {
+			t.Errorf("NODE_ENV=%q: error %v, want one naming the variable and its values", val, err)
 		}
 	}
 }

@@ -28,6 +28,22 @@ func (e *env) str(key, def string) string {
 	return def
 }
 
+// oneOf reads a variable that takes one of values; the first is the
+// default.
+func (e *env) oneOf(key string, values ...string) string {
+	raw := e.str(key, "")
+	if raw == "" {
+		return values[0]
+	}
+	for _, v := range values {
+		if strings.TrimSpace(raw) == v {
+			return v
+		}
+	}
+	e.fail(key, "must be %s or %s, got %q", strings.Join(values[:len(values)-1], ", "), values[len(values)-1], raw)
+	return values[0]
+}
+
 func (e *env) integer(key string, def, min, max int) int {
 	raw := e.str(key, "")
 	if raw == "" {

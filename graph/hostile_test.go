@@ -166,6 +166,12 @@ func TestIntrospectionOffHidesNames(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		s := newTestServerOn(t, engine)
 		names := schemaNames()
+		// The words of boxoffice's own messages (redact.go) are English
+		// first: "at" in "does not fit its type at p.limit" is not the
+		// field BookingChange.at.
+		for _, word := range []string{"at", "type", "value"} {
+			delete(names, word)
+		}
 		for _, tc := range []struct {
 			query string
 			vars  map[string]any

@@ -87,16 +87,27 @@ type client struct {
 	token string
 }
 
-// post sends a JSON body and reads the whole answer into buf.
+// post sends a JSON body with the client's token and reads the whole
+// answer into buf.
 func (c *client) post(ctx context.Context, body []byte, buf *bytes.Buffer) (int, error) {
+	auth := ""
+	if c.token != "" {
+		auth = "Bearer " + c.token
+	}
+	return c.postAs(ctx, body, auth, buf)
+}
+
+// postAs is post with the given Authorization header ("": none): a
+// buyer's request (buyer.auth).
+func (c *client) postAs(ctx context.Context, body []byte, auth string, buf *bytes.Buffer) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -3,6 +3,8 @@ package loadtest
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -35,9 +37,12 @@ const (
 	DefaultEvents         = 1000
 	DefaultTickets        = 1_000_000 // boxoffice's largest totalTickets
 	DefaultNewUsers       = 16        // created when the server has no users
+	DefaultBuyers         = 1000
+	MaxBuyers             = 100_000
 	DefaultReadFraction   = 0.8
 	DefaultRequestTimeout = 30 * time.Second
 	verifyTimeout         = 3 * time.Minute
+	setupTimeout          = 5 * time.Minute // accounts, events and their first reads
 	setupParallelism      = 16
 )
 
@@ -56,16 +61,28 @@ type Options struct {
 	Events   int // default 1000
 	Tickets  int // default 1,000,000
 
-	// UserIDs book. Without them the run creates NewUsers users with
-	// createUser if NewUsers > 0, else reuses up to 100 existing users
-	// (the users query), creating 16 if there are none.
+	// Provision, when set, makes the run's accounts and events in the
+	// server's database: every booking is made by one of Buyers buyers,
+	// for themselves, with their own token, as real buyers book (so each
+	// buyer's rate limit applies); the events are made there too, and an
+	// admin's token (Provisioner.StaffToken) reads them. Token, UserIDs
+	// and NewUsers are then not allowed.
+	Provision Provisioner
+	Buyers    int // with Provision: how many buyers; default 1000
+
+	// Without Provision, every request carries Token (if any) and books
+	// on behalf of users: UserIDs, or NewUsers new ones made with
+	// createUser if NewUsers > 0, else up to 100 existing users (the users
+	// query), creating 16 if there are none. On boxoffice that takes an
+	// admin's token, and every booking counts against that one account's
+	// rate limit.
 	UserIDs  []string
 	NewUsers int
 
 	TicketsPerBooking int     // 1 to 10; default 1
 	ReadFraction      float64 // mixed: share of reads, 0 to 1; default 0.8
 
-	Token          string        // sent as "Authorization: Bearer TOKEN" when set
+	Token          string        // without Provision: sent as "Authorization: Bearer TOKEN" when set
 	AllowRemote    bool          // allow a non-loopback URL
 	RequestTimeout time.Duration // default 30s
 	NoVerify       bool          // skip the verification at the end
@@ -74,14 +91,24 @@ type Options struct {
 	Soak *Soak // when set, a soak of Soak.Duration instead of Duration (soak.go)
 }
 
+// CheckScenario returns an error unless s is one of Scenarios.
+func CheckScenario(s Scenario) error {
+	if slices.Contains(Scenarios, s) {
+		return nil
+	}
+	names := make([]string, len(Scenarios))
+	for i, s := range Scenarios {
+		names[i] = string(s)
+	}
+	return fmt.Errorf("unknown scenario %q: want %s", s, strings.Join(names, ", "))
+}
+
 func (o Options) withDefaults() (Options, error) {
 	if o.URL == "" {
 		o.URL = DefaultURL
 	}
-	switch o.Scenario {
-	case Hot, Spread, Read, Mixed:
-	default:
-		return o, fmt.Errorf("unknown scenario %q: want hot, spread, read or mixed", o.Scenario)
+	if err := CheckScenario(o.Scenario); err != nil {
+		return o, err
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = DefaultConcurrency
@@ -112,6 +139,19 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.NewUsers < 0 || o.NewUsers > 100_000 {
 		return o, fmt.Errorf("new users %d: want 0 to 100000", o.NewUsers)
+	}
+	if o.Provision != nil {
+		if o.Token != "" || len(o.UserIDs) > 0 || o.NewUsers > 0 {
+			return o, fmt.Errorf("buyers made in the database book for themselves: no token or users to give (-token, -users)")
+		}
+		if o.Buyers == 0 {
+			o.Buyers = DefaultBuyers
+		}
+		if o.Buyers < 1 || o.Buyers > MaxBuyers {
+			return o, fmt.Errorf("buyers %d: want 1 to %d", o.Buyers, MaxBuyers)
+		}
+	} else if o.Buyers != 0 {
+		return o, fmt.Errorf("buyers %d: buyers are made in the server's database, which takes a Provisioner", o.Buyers)
 	}
 	if o.TicketsPerBooking == 0 {
 		o.TicketsPerBooking = 1

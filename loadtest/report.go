@@ -21,8 +21,9 @@ type Report struct {
 	Concurrency int      `json:"concurrency"`
 	DurationSec float64  `json:"duration_sec"`
 	WarmUpSec   float64  `json:"warmup_sec"`
-	Events      int      `json:"events"` // events booked on
-	Users       int      `json:"users"`  // users booking
+	Events      int      `json:"events"`           // events booked on
+	Users       int      `json:"users"`            // users booked for with one token (Options.Token)
+	Buyers      int      `json:"buyers,omitempty"` // buyers booking with their own tokens (Options.Provision)
 
 	Requests       int64   `json:"requests"`
 	RequestsPerSec float64 `json:"requests_per_sec"`
@@ -46,6 +47,10 @@ type Report struct {
 	TransportErrors map[string]int64 `json:"transport_errors"`
 
 	Verification *Verification `json:"verification,omitempty"`
+
+	// Notes say what to change when the errors show the run was not set
+	// up as the server wants (a token, rate limits).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Latency is a latency summary in milliseconds.
@@ -74,7 +79,7 @@ func latency(h *histogram) Latency {
 	}
 }
 
-func newReport(o Options, st *stats, elapsed time.Duration, events, users int) *Report {
+func newReport(o Options, st *stats, elapsed time.Duration, events, bookers int) *Report {
 	secs := elapsed.Seconds()
 	rate := func(n int64) float64 {
 		if secs <= 0 {
@@ -84,8 +89,25 @@ func newReport(o Options, st *stats, elapsed time.Duration, events, users int) *
 	}
 	r := &Report{
 		Scenario: o.Scenario, URL: o.URL, Concurrency: o.Concurrency,
-		DurationSec: secs, WarmUpSec: o.WarmUp.Seconds(), Events: events, Users: users,
+		DurationSec: secs, WarmUpSec: o.WarmUp.Seconds(), Events: events,
 		Errors: st.errs, ErrorSamples: st.samples, TransportErrors: st.transport,
+	}
+	if o.Provision != nil {
+		r.Buyers = bookers
+	} else {
+		r.Users = bookers
+	}
+	switch {
+	case st.errs["RATE_LIMITED"] > 0 && o.Provision != nil:
+		r.Notes = append(r.Notes, "RATE_LIMITED: each buyer may make RATE_LIMIT_MUTATIONS_PER_MINUTE changes a minute "+
+			"(120 by default), and the buyers take turns: make more of them (-buyers)")
+	case st.errs["RATE_LIMITED"] > 0:
+		r.Notes = append(r.Notes, "RATE_LIMITED: every booking counts against the one account of the token "+
+			"(RATE_LIMIT_MUTATIONS_PER_MINUTE, 120 a minute by default). Run bench with the server's configuration "+
+			"to book as buyers of its own, each with a token (-buyers), or set RATE_LIMIT_MUTATIONS_PER_MINUTE=0 on the server")
+	}
+	if st.errs["UNAUTHENTICATED"] > 0 && o.Provision == nil {
+		r.Notes = append(r.Notes, "UNAUTHENTICATED: "+tokenAdvice)
 	}
 	var all histogram
 	for i := range opCount {
@@ -121,7 +143,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " after %.1f s of warm-up", r.WarmUpSec)
 	}
 	fmt.Fprintf(&b, ", against %s", r.URL)
-	if r.Events > 0 {
+	switch {
+	case r.Events > 0 && r.Buyers > 0:
+		fmt.Fprintf(&b, " (%d event(s), %s buyers, each with a token of its own)", r.Events, thousands(float64(r.Buyers)))
+	case r.Events > 0:
 		fmt.Fprintf(&b, " (%d event(s), %d user(s))", r.Events, r.Users)
 	}
 	fmt.Fprintf(&b, "\n  requests    %12s  %10s/s\n", thousands(float64(r.Requests)), thousands(r.RequestsPerSec))
@@ -142,6 +167,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "    %s: %s\n", code, r.ErrorSamples[code])
 	}
 	fmt.Fprintf(&b, "  transport   %s\n", counts(r.TransportErrors))
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
 	if v := r.Verification; v != nil {
 		fmt.Fprintln(&b, v.Summary)
 		if !v.OK {

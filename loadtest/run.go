@@ -31,21 +31,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer c.http.CloseIdleConnections()
 
-	var (
-		events []*event
-		users  []string
-	)
-	if o.books() {
-		if events, err = setupEvents(ctx, c, o); err != nil {
-			return nil, err
-		}
-		if users, err = setupUsers(ctx, c, o); err != nil {
-			return nil, err
-		}
+	total, elapsed, events, n, err := setupAndLoad(ctx, c, o)
+	if err != nil {
+		return nil, err
 	}
-
-	total, elapsed := runLoad(ctx, c, o, events, users)
-	rep := newReport(o, total, elapsed, len(events), len(users))
+	rep := newReport(o, total, elapsed, len(events), n)
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("interrupted: %w", err)
 	}
@@ -60,13 +50,56 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
+// setupAndLoad makes or reads what the scenario needs, within
+// setupTimeout, then loads the server. It returns the stats, the measured
+// time, the events and the number of accounts that booked.
+func setupAndLoad(ctx context.Context, c *client, o Options) (*stats, time.Duration, []*event, int, error) {
+	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	var err error
+	if o.Provision != nil {
+		if c.token, err = o.Provision.StaffToken(sctx); err != nil {
+			return nil, 0, nil, 0, fmt.Errorf("make the run's admin account in the database: %w", setupErr(err, ctx))
+		}
+		if err := checkToken(sctx, c, c.token, "the run's admin"); err != nil {
+			return nil, 0, nil, 0, err
+		}
+	}
+	var (
+		events []*event
+		bs     []*buyer
+	)
+	if o.books() {
+		if events, err = setupEvents(sctx, c, o); err != nil {
+			return nil, 0, nil, 0, setupErr(err, ctx)
+		}
+		if o.Provision != nil {
+			bs, err = setupBuyers(sctx, c, o)
+		} else {
+			var users []string
+			users, err = setupUsers(sctx, c, o)
+			bs = usersAsBuyers(users, o.Token)
+		}
+		if err != nil {
+			return nil, 0, nil, 0, setupErr(err, ctx)
+		}
+	}
+	total, elapsed := runLoad(ctx, c, o, events, bs)
+	return total, elapsed, events, len(bs), nil
+}
+
+// setupErr says when the set-up ran out of time.
+func setupErr(err error, ctx context.Context) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("set-up not done within %s: %w", setupTimeout, err)
+	}
+	return err
+}
+
 // load runs the workers and returns their merged stats and the measured
 // time.
-func load(ctx context.Context, c *client, o Options, events []*event, userIDs []string) (*stats, time.Duration) {
-	users := make([][]byte, len(userIDs))
-	for i, id := range userIDs {
-		users[i] = jsonString(id)
-	}
+func load(ctx context.Context, c *client, o Options, events []*event, bs []*buyer) (*stats, time.Duration) {
+	all := &buyers{all: bs}
 	start := time.Now()
 	measureFrom := start.Add(o.WarmUp)
 	end := measureFrom.Add(o.Duration)
@@ -74,13 +107,13 @@ func load(ctx context.Context, c *client, o Options, events []*event, userIDs []
 	var (
 		lv   live
 		wg   sync.WaitGroup
-		all  = make([]*stats, o.Concurrency)
+		sts  = make([]*stats, o.Concurrency)
 		done = make(chan struct{})
 	)
 	for i := range o.Concurrency {
-		all[i] = newStats(len(events))
+		sts[i] = newStats(len(events))
 		w := &worker{
-			c: c, o: o, events: events, users: users, st: all[i], live: &lv,
+			c: c, o: o, events: events, buyers: all, st: sts[i], live: &lv,
 			rng:         rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(i))),
 			measureFrom: measureFrom, end: end,
 			readToggle: i%2 == 1,
@@ -96,7 +129,7 @@ func load(ctx context.Context, c *client, o Options, events []*event, userIDs []
 	}
 
 	total := newStats(len(events))
-	for _, s := range all {
+	for _, s := range sts {
 		total.merge(s)
 	}
 	return total, elapsed

@@ -53,16 +53,29 @@ func parallel(ctx context.Context, n, width int, fn func(ctx context.Context, i 
 	return ctx.Err()
 }
 
-// setupEvents returns the events to book on: the given ones with their
-// state before the run, or new ones.
+// setupEvents returns the events to book on, with their state before the
+// run: the given ones, or new ones (made in the database with
+// o.Provision, else with createEvent).
 func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 	start := time.Now()
-	if len(o.EventIDs) > 0 {
-		events := make([]*event, len(o.EventIDs))
+	ids, what := o.EventIDs, "given"
+	if len(ids) == 0 && o.Provision != nil {
+		var err error
+		stamp := time.Now().UTC().Format("2006-01-02 15:04:05")
+		if ids, err = o.Provision.Events(ctx, o.newEvents(), o.Tickets, fmt.Sprintf("bench %s %s", o.Scenario, stamp)); err != nil {
+			return nil, fmt.Errorf("make events in the database: %w", err)
+		}
+		what = "new"
+	}
+	if len(ids) > 0 {
+		events := make([]*event, len(ids))
 		err := parallel(ctx, len(events), setupParallelism, func(ctx context.Context, i int) error {
 			var data struct{ Event eventTickets }
-			if err := c.query(ctx, eventQuery, map[string]any{"id": o.EventIDs[i]}, &data); err != nil {
-				return fmt.Errorf("read event %s: %w", o.EventIDs[i], err)
+			if err := c.query(ctx, eventQuery, map[string]any{"id": ids[i]}, &data); err != nil {
+				if what == "new" {
+					return fmt.Errorf("read event %s, just made in the database: %w (is the server at %s using that database?)", ids[i], err, c.url)
+				}
+				return fmt.Errorf("read event %s: %w", ids[i], err)
 			}
 			events[i] = newEvent(data.Event)
 			return nil
@@ -70,14 +83,15 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(o.Progress, "booking on %d given event(s)\n", len(events))
+		if what == "new" {
+			fmt.Fprintf(o.Progress, "made %d event(s) of %d tickets in the database in %s\n", len(events), o.Tickets, time.Since(start).Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(o.Progress, "booking on %d given event(s)\n", len(events))
+		}
 		return events, nil
 	}
 
-	n := o.Events
-	if o.Scenario == Hot {
-		n = 1
-	}
+	n := o.newEvents()
 	stamp := time.Now().UTC().Format("2006-01-02 15:04:05")
 	date := time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
 	events := make([]*event, n)
@@ -102,6 +116,14 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 	}
 	fmt.Fprintf(o.Progress, "created %d event(s) of %d tickets in %s\n", n, o.Tickets, time.Since(start).Round(time.Millisecond))
 	return events, nil
+}
+
+// newEvents is how many events a run makes: one for hot.
+func (o Options) newEvents() int {
+	if o.Scenario == Hot {
+		return 1
+	}
+	return o.Events
 }
 
 // event is a target of bookings.
@@ -136,7 +158,7 @@ func setupUsers(ctx context.Context, c *client, o Options) ([]string, error) {
 		}
 		vars := map[string]any{"pagination": map[string]int{"page": 1, "limit": 100}}
 		if err := c.query(ctx, usersQuery, vars, &data); err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
+			return nil, fmt.Errorf("list users%s: %w", hint(err, "pass -users ID,…"), err)
 		}
 		if len(data.Users.Items) > 0 {
 			ids := make([]string, len(data.Users.Items))
@@ -170,12 +192,21 @@ func setupUsers(ctx context.Context, c *client, o Options) ([]string, error) {
 	return ids, nil
 }
 
-// hint is advice for a server without boxoffice's additions: it answered,
-// but refused the operation.
+// hint is advice for a set-up request the server refused: a token it
+// wants, or operations only boxoffice has.
 func hint(err error, advice string) string {
 	var gqlErr *GraphQLError
-	if errors.As(err, &gqlErr) {
-		return " (createEvent and createUser are boxoffice's; for the original API, " + advice + ")"
+	if !errors.As(err, &gqlErr) {
+		return ""
 	}
-	return ""
+	switch gqlErr.Code {
+	case "UNAUTHENTICATED", "FORBIDDEN":
+		return " (" + tokenAdvice + ")"
+	}
+	return " (createEvent and createUser are boxoffice's; for the original API, " + advice + ")"
 }
+
+// tokenAdvice says what a run needs to book on boxoffice.
+const tokenAdvice = "boxoffice wants a token: run bench with the server's configuration (its directory, or its " +
+	"DATABASE_URL and JWT_SECRET), where it books as buyers of its own (-buyers), or pass -token with an admin's " +
+	"token (boxoffice token --email ADMIN), whose bookings then share that one account's rate limit"

@@ -53,11 +53,11 @@ func (s *Soak) withDefaults(o Options) (*Soak, error) {
 }
 
 // runLoad is the load phase of Run: one window of o.Duration, or a soak.
-func runLoad(ctx context.Context, c *client, o Options, events []*event, users []string) (*stats, time.Duration) {
+func runLoad(ctx context.Context, c *client, o Options, events []*event, bs []*buyer) (*stats, time.Duration) {
 	if o.Soak == nil {
-		return load(ctx, c, o, events, users)
+		return load(ctx, c, o, events, bs)
 	}
-	return soak(ctx, c, o, events, users)
+	return soak(ctx, c, o, events, bs)
 }
 
 // serverSample is what the server's metrics say at one moment.
@@ -78,7 +78,7 @@ type soakInterval struct {
 // soak runs the load in consecutive windows of Soak.Every (the workers
 // keep their connections from one to the next), printing a line after
 // each, and returns the merged stats.
-func soak(ctx context.Context, c *client, o Options, events []*event, users []string) (*stats, time.Duration) {
+func soak(ctx context.Context, c *client, o Options, events []*event, bs []*buyer) (*stats, time.Duration) {
 	s := o.Soak
 	w := s.Out
 	sample := func() serverSample { return sampleServer(ctx, c.http, s.MetricsURL) }
@@ -108,7 +108,7 @@ func soak(ctx context.Context, c *client, o Options, events []*event, users []st
 		if i > 0 {
 			wo.WarmUp = 0
 		}
-		st, took := load(ctx, c, wo, events, users)
+		st, took := load(ctx, c, wo, events, bs)
 		total.merge(st)
 		elapsed += took
 		iv := interval(st, took)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/boxoffice/boxoffice/loadtest"
 	"github.com/boxoffice/boxoffice/metrics"
+	"github.com/boxoffice/boxoffice/service"
 )
 
 // A soak against a real server: a line per interval with the server's
@@ -20,12 +21,12 @@ func TestSoakAgainstBoxoffice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a real server for a few seconds")
 	}
-	url, token := startBoxoffice(t)
+	b := startBoxoffice(t, &service.Limits{})
 	m := httptest.NewServer(metrics.New().Handler())
 	defer m.Close()
 	var out strings.Builder
 	rep, err := loadtest.Run(context.Background(), loadtest.Options{
-		URL: url, Token: token, Scenario: loadtest.Mixed, Events: 20, Concurrency: 8, WarmUp: 100 * time.Millisecond,
+		URL: b.url, Token: b.adminToken, Scenario: loadtest.Mixed, Events: 20, Concurrency: 8, WarmUp: 100 * time.Millisecond,
 		Soak: &loadtest.Soak{Duration: 3 * time.Second, Every: time.Second, MetricsURL: m.URL + "/metrics", Out: &out},
 	})
 	if err != nil {
@@ -68,10 +69,10 @@ func TestSoakOptions(t *testing.T) {
 		}
 	}
 
-	url, token := startBoxoffice(t)
+	b := startBoxoffice(t, &service.Limits{})
 	var out strings.Builder
 	_, err := loadtest.Run(context.Background(), loadtest.Options{
-		URL: url, Token: token, Scenario: loadtest.Read, Concurrency: 2,
+		URL: b.url, Token: b.adminToken, Scenario: loadtest.Read, Concurrency: 2,
 		Soak: &loadtest.Soak{Duration: time.Second, Every: time.Second, Out: &out},
 	})
 	if err != nil || !strings.Contains(out.String(), "server      not sampled") || !strings.Contains(out.String(), "       -") {

@@ -13,7 +13,7 @@ type worker struct {
 	c           *client
 	o           Options
 	events      []*event
-	users       [][]byte
+	buyers      *buyers // who books: see nextBuyer
 	st          *stats
 	live        *live
 	rng         *rand.Rand
@@ -53,8 +53,9 @@ func (w *worker) book(ctx context.Context, t0 time.Time, measured bool) {
 		ev = w.rng.IntN(len(w.events))
 	}
 	n := w.o.TicketsPerBooking
+	by := w.nextBuyer()
 	b := append(w.body[:0], bookPrefix...)
-	b = append(b, w.users[w.rng.IntN(len(w.users))]...)
+	b = append(b, by.quoted...)
 	b = append(b, bookMiddle...)
 	b = append(b, w.events[ev].quoted...)
 	b = append(b, bookTickets...)
@@ -63,7 +64,7 @@ func (w *worker) book(ctx context.Context, t0 time.Time, measured bool) {
 	w.body = b
 
 	w.st.attempts[ev]++
-	status, err := w.c.post(ctx, b, &w.buf)
+	status, err := w.c.postAs(ctx, b, by.auth, &w.buf)
 	lat := time.Since(t0)
 	w.live.requests.Add(1)
 	if measured {

@@ -8,7 +8,9 @@
 //
 // and embedded into the binary, so the IDE works without internet access. A
 // binary built without that step still serves the IDE, loading GraphiQL
-// from a CDN instead.
+// from a CDN instead; where the CDN cannot be reached, the page says so,
+// says how to build the bundle, and offers a small console of its own
+// (graphiql/console.js) that runs queries.
 package web
 
 import (
@@ -34,6 +36,15 @@ var distFS embed.FS
 
 //go:embed graphiql/cdn-boot.js
 var cdnBootJS []byte
+
+// The fallback of the CDN page: a message and a small console of our own,
+// shown when GraphiQL cannot be loaded from the CDN (see console.js).
+var (
+	//go:embed graphiql/console.js
+	consoleJS []byte
+	//go:embed graphiql/console.css
+	consoleCSS []byte
+)
 
 // Versions and Subresource Integrity hashes of the CDN fallback. They must
 // match web/graphiql/package.json (checked by the tests).
@@ -99,7 +110,8 @@ func hasBundle(dist fs.FS) bool {
 // (POST <endpoint>), with the browser's cookies.
 //
 // Without the embedded bundle (see GraphiQLEmbedded) the page loads GraphiQL
-// from a CDN; the handler then logs a warning once, here.
+// from a CDN, and falls back to a console of its own when that fails; the
+// handler then logs a warning once, here.
 func GraphiQLHandler(endpoint string, logger *slog.Logger) http.Handler {
 	return newGraphiQLHandler(endpoint, logger, embeddedDist())
 }
@@ -131,11 +143,14 @@ func newGraphiQLHandler(endpoint string, logger *slog.Logger, dist fs.FS) *graph
 			h.assets[e.Name()] = newAsset(e.Name(), b)
 		}
 	} else {
-		logger.Warn("GraphiQL assets not built into this binary; the IDE loads them from a CDN "+
-			"(run `make assets`, i.e. `npm --prefix web/graphiql ci && npm --prefix web/graphiql run build`, then rebuild)",
+		logger.Warn("GraphiQL assets not built into this binary: the IDE loads them from a CDN, and where the CDN "+
+			"cannot be reached shows a small console instead. For the full IDE offline, run `make assets` "+
+			"(needs Node.js and npm: `npm --prefix web/graphiql ci && npm --prefix web/graphiql run build`), then rebuild",
 			"endpoint", endpoint, "cdn", cdnBase)
 	}
 	h.assets["cdn-boot.js"] = newAsset("cdn-boot.js", cdnBootJS)
+	h.assets["console.js"] = newAsset("console.js", consoleJS)
+	h.assets["console.css"] = newAsset("console.css", consoleCSS)
 
 	data := pageData{Endpoint: endpoint}
 	if h.embedded {
@@ -143,13 +158,20 @@ func newGraphiQLHandler(endpoint string, logger *slog.Logger, dist fs.FS) *graph
 		data.Styles = []pageRef{{URL: h.assetURL("graphiql.css")}}
 		h.csp = cspEmbedded
 	} else {
+		// console.js runs first and watches the CDN's scripts, which are
+		// deferred so that the page and its fallback never wait on them.
+		data.Scripts = append(data.Scripts, pageRef{URL: h.assetURL("console.js")})
 		for _, f := range cdnScripts {
-			data.Scripts = append(data.Scripts, pageRef(f))
+			data.Scripts = append(data.Scripts, pageRef{URL: f.URL, Integrity: f.Integrity, Defer: true})
 		}
-		data.Scripts = append(data.Scripts, pageRef{URL: h.assetURL("cdn-boot.js")})
+		data.Scripts = append(data.Scripts, pageRef{URL: h.assetURL("cdn-boot.js"), Defer: true})
+		// The CDN's stylesheet is only preloaded, and applied by
+		// cdn-boot.js: a stylesheet in the head that never loads would keep
+		// the whole page, fallback included, from being shown.
 		for _, f := range cdnStyles {
-			data.Styles = append(data.Styles, pageRef(f))
+			data.Styles = append(data.Styles, pageRef{URL: f.URL, Integrity: f.Integrity, Preload: true})
 		}
+		data.Styles = append(data.Styles, pageRef{URL: h.assetURL("console.css")})
 		h.csp = cspCDN
 	}
 	var buf bytes.Buffer
@@ -286,7 +308,11 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-type pageRef struct{ URL, Integrity string }
+type pageRef struct {
+	URL, Integrity string
+	Defer          bool // a script that runs after the page is parsed
+	Preload        bool // a stylesheet fetched at once but applied by a script
+}
 
 type pageData struct {
 	Endpoint string
@@ -303,13 +329,13 @@ var pageTemplate = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <link rel="icon" href="data:,">
 <title>boxoffice GraphQL</title>
 {{- range .Styles}}
-<link rel="stylesheet" href="{{.URL}}"{{if .Integrity}} integrity="{{.Integrity}}" crossorigin="anonymous"{{end}}>
+<link rel="{{if .Preload}}preload" as="style{{else}}stylesheet{{end}}" href="{{.URL}}"{{if .Integrity}} integrity="{{.Integrity}}" crossorigin="anonymous"{{end}}>
 {{- end}}
 </head>
 <body>
 <div id="graphiql">Loading GraphiQL…</div>
 {{- range .Scripts}}
-<script src="{{.URL}}"{{if .Integrity}} integrity="{{.Integrity}}" crossorigin="anonymous"{{end}}></script>
+<script src="{{.URL}}"{{if .Integrity}} integrity="{{.Integrity}}" crossorigin="anonymous"{{end}}{{if .Defer}} defer{{end}}></script>
 {{- end}}
 <noscript>The GraphiQL IDE needs JavaScript. The GraphQL API is at {{.Endpoint}} (POST).</noscript>
 </body>

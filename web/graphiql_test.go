@@ -123,6 +123,8 @@ func TestGraphiQLCDNFallback(t *testing.T) {
 		"react@" + reactVersion + "/umd/react.production.min.js",
 		"react-dom@" + reactVersion + "/umd/react-dom.production.min.js",
 		`<script src="/graphql/assets/cdn-boot.js?v=`,
+		`<script src="/graphql/assets/console.js?v=`,
+		`<link rel="stylesheet" href="/graphql/assets/console.css?v=`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q:\n%s", want, page)
@@ -130,6 +132,18 @@ func TestGraphiQLCDNFallback(t *testing.T) {
 	}
 	if i, j := strings.Index(page, "graphiql.min.js"), strings.Index(page, "cdn-boot.js"); j < i {
 		t.Error("cdn-boot.js must come after graphiql.min.js")
+	}
+	// The fallback's script runs first, and nothing of the CDN blocks the
+	// page: its scripts are deferred, as is cdn-boot.js after them.
+	if i, j := strings.Index(page, "console.js"), strings.Index(page, "react.production.min.js"); i < 0 || j < i {
+		t.Error("console.js must come before the CDN's scripts")
+	}
+	if n := strings.Count(page, "></script>"); strings.Count(page, " defer></script>") != n-1 {
+		t.Errorf("every script but console.js must be deferred:\n%s", page)
+	}
+	resp = get(t, h, "/graphql/assets/console.js")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body(t, resp), "make assets") {
+		t.Errorf("console.js: %s", resp.Status)
 	}
 	resp = get(t, h, "/graphql/assets/cdn-boot.js")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body(t, resp), "GraphiQL.createFetcher") {

@@ -6,19 +6,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/boxoffice/boxoffice"
+	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/loadtest"
+	"github.com/boxoffice/boxoffice/loadtest/provision"
 )
 
 const benchUsage = `Usage: boxoffice bench [flags] hot|spread|read|mixed [flags]
 
-Load-tests a running boxoffice server, or the original NestJS app (it speaks
-only the original API, plus boxoffice's createEvent and createUser when it
-creates its own events and users), then verifies from the API that every
+Load-tests a running boxoffice server, then verifies from the API that every
 event booked on sold exactly the tickets its bookings hold and the server
 acknowledged. Only loopback URLs are allowed without -allow-remote.
 
@@ -30,36 +33,52 @@ Scenarios:
   mixed   reads as in read with probability -reads, else bookings as in spread
           (as in hot when -event gives one event)
 
-Without -event, bench creates its events with createEvent (-tickets tickets
-each). Without -users, it books as up to 100 existing users, or creates 16
-with createUser when there are none.
+Buyers (the default): bench loads the server as real buyers do. It opens the
+server's database, with the server's configuration (run it in the server's
+directory, where ./.env or ./boxoffice.db and its boxoffice.db.secret are,
+or give it the server's DATABASE_URL or DB_*, and JWT_SECRET), and makes
+there -buyers customer accounts, each with a token of its own signed with the
+server's secret, an admin account of its own for the set-up and the reads,
+and the events (-events, of -tickets tickets each). Every booking is then
+made by one of the buyers, for themselves, with their token, so each buyer's
+rate limit (RATE_LIMIT_MUTATIONS_PER_MINUTE) applies as it would in an
+on-sale: the buyers take turns, so -buyers x 120 bookings a minute pass.
+The accounts have no password and cannot sign in; their tokens expire
+after an hour. Nothing is deleted afterwards.
+
+Through the API only (-token, -users or -buyers 0): for a server whose
+database bench cannot open, or the original NestJS app. Every request
+carries -token, and bookings are made on behalf of -users (or up to 100
+existing users; 16 are made with createUser when there are none): on
+boxoffice that takes an admin's token (boxoffice token --email ADMIN), and
+every booking counts against that one account's rate limit, so set
+RATE_LIMIT_MUTATIONS_PER_MINUTE=0 on the server for more than 120 a
+minute. Without -event, events are made with createEvent.
 
 Examples:
-  boxoffice bench hot
-  boxoffice bench -c 8 -d 30s spread
-  boxoffice bench -event 0190…e1 -users 0190…a1,0190…a2 hot   # original API
+  boxoffice bench hot                                          # in the server's directory
+  boxoffice bench -c 8 -d 30s -buyers 5000 spread
   boxoffice bench -tickets 500 -c 200 -d 3s hot                # a sell-out
   boxoffice bench -json read > read.json
-
-Flags:
+  boxoffice bench -token "$(boxoffice token --email admin@example.com)" hot   # through the API only
+  boxoffice bench -event 0190…e1 -users 0190…a1,0190…a2 hot   # the original API
 `
 
+// benchTokenTTL is how long the tokens of a run's accounts are valid.
+const benchTokenTTL = time.Hour
+
 func runBench(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), benchUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("bench", benchUsage, stdout)
 	var (
 		url         = fs.String("url", loadtest.DefaultURL, "GraphQL endpoint")
 		conns       = fs.Int("c", loadtest.DefaultConcurrency, "concurrent connections (one worker each)")
 		duration    = fs.Duration("d", loadtest.DefaultDuration, "measured duration, at most "+loadtest.MaxDuration.String())
 		warmUp      = fs.Duration("warmup", time.Second, "load before measuring, not counted in the rates")
-		eventIDs    = fs.String("event", "", "comma-separated event ids to book on (hot: one); default: create events")
-		events      = fs.Int("events", loadtest.DefaultEvents, "spread and mixed: number of events to create")
-		tickets     = fs.Int("tickets", loadtest.DefaultTickets, "totalTickets of each created event")
-		users       = fs.String("users", "", "comma-separated user ids, or a number N to create N users; default: existing users")
+		buyers      = fs.Int("buyers", loadtest.DefaultBuyers, "buyers to make in the server's database, each booking with a token of its own; 0: through the API only")
+		eventIDs    = fs.String("event", "", "comma-separated event ids to book on (hot: one); default: make events")
+		events      = fs.Int("events", loadtest.DefaultEvents, "spread and mixed: number of events to make")
+		tickets     = fs.Int("tickets", loadtest.DefaultTickets, "totalTickets of each event made")
+		users       = fs.String("users", "", "through the API only: comma-separated user ids to book for, or a number N to create N users; default: existing users")
 		perBooking  = fs.Int("n", 1, "tickets per booking, 1 to 10")
 		reads       = fs.Float64("reads", loadtest.DefaultReadFraction, "mixed: share of reads, above 0 and at most 1")
 		timeout     = fs.Duration("timeout", loadtest.DefaultRequestTimeout, "time limit of one request")
@@ -67,51 +86,69 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		quiet       = fs.Bool("q", false, "no progress lines on stderr")
 		noVerify    = fs.Bool("no-verify", false, "skip the verification at the end")
 		allowRemote = fs.Bool("allow-remote", false, "allow a URL that is not on a loopback address")
-		token       = fs.String("token", "", "sent as Authorization: Bearer TOKEN")
+		token       = fs.String("token", "", "through the API only: sent as Authorization: Bearer TOKEN with every request")
 	)
-	soak := soakFlags(fs)
+	soak := soakFlags(fs.FlagSet)
 	// Flags may come before and after the scenario.
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.SetOutput(os.Stderr)
-		fs.Usage()
-		return errors.New("bench: name a scenario: hot, spread, read or mixed")
+		return fs.fail("name a scenario: hot, spread, read or mixed")
+	}
+	if len(rest) > 1 {
+		return fs.fail("one scenario at a time; unexpected %q", strings.Join(rest[1:], " "))
 	}
 	scenario := rest[0]
-	if err := fs.Parse(rest[1:]); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: one scenario at a time; unexpected %q", strings.Join(fs.Args(), " "))
-	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
 	opts := loadtest.Options{
 		URL: *url, Scenario: loadtest.Scenario(scenario),
 		Concurrency: *conns, Duration: *duration, WarmUp: *warmUp,
 		EventIDs: splitIDs(*eventIDs), Events: *events, Tickets: *tickets,
 		TicketsPerBooking: *perBooking, ReadFraction: *reads,
-		Token: *token, AllowRemote: *allowRemote, RequestTimeout: *timeout,
+		AllowRemote: *allowRemote, RequestTimeout: *timeout,
 		NoVerify: *noVerify, Soak: soak(stdout, *jsonOut),
 	}
 	if *reads <= 0 || *reads > 1 {
-		return fmt.Errorf("bench: -reads %g: want more than 0 and at most 1 (no reads at all is spread)", *reads)
+		return fs.fail("-reads %g: want more than 0 and at most 1 (no reads at all is spread)", *reads)
 	}
-	if n, err := strconv.Atoi(*users); err == nil {
-		opts.NewUsers = n
-		if n < 1 {
-			return fmt.Errorf("bench: -users %d: want user ids or a number of users to create, at least 1", n)
-		}
-	} else {
-		opts.UserIDs = splitIDs(*users)
+	if *buyers < 0 || *buyers > loadtest.MaxBuyers {
+		return fs.fail("-buyers %d: want 0 to %d", *buyers, loadtest.MaxBuyers)
+	}
+	apiOnly := set["token"] || set["users"] || *buyers == 0
+	if apiOnly && set["buyers"] && *buyers > 0 {
+		return fs.fail("-buyers makes buyers who book for themselves with tokens of their own; -token and -users book through one token for others: choose one")
 	}
 	if !*quiet {
 		opts.Progress = os.Stderr
+	}
+	if apiOnly {
+		opts.Token = *token
+		if n, err := strconv.Atoi(*users); err == nil {
+			opts.NewUsers = n
+			if n < 1 {
+				return fs.fail("-users %d: want user ids or a number of users to create, at least 1", n)
+			}
+		} else {
+			opts.UserIDs = splitIDs(*users)
+		}
+	} else {
+		// Fail on a bad URL or scenario before touching the database.
+		if _, err := loadtest.CheckTarget(opts.URL, opts.AllowRemote); err != nil {
+			return err
+		}
+		if err := loadtest.CheckScenario(opts.Scenario); err != nil {
+			return fs.fail("%v", err)
+		}
+		p, closeDB, err := benchProvisioner(ctx)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		opts.Provision, opts.Buyers = p, *buyers
 	}
 
 	rep, err := loadtest.Run(ctx, opts)
@@ -127,6 +164,56 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return err
+}
+
+// benchNeeds is what bench needs to make buyers, for its errors.
+const benchNeeds = "bench makes its buyers in the server's database and signs their tokens with the server's secret, " +
+	"so it needs the server's configuration: run it in the server's directory (its ./.env, or its ./boxoffice.db and " +
+	"boxoffice.db.secret), or give it the server's DATABASE_URL (or DB_*) and JWT_SECRET. To load a server through " +
+	"its API only, pass -token with an admin's token (boxoffice token --email ADMIN), or -buyers 0"
+
+// benchProvisioner opens the server's database as the server's
+// configuration says, without creating or migrating anything, and
+// returns what makes the run's accounts and events in it.
+func benchProvisioner(ctx context.Context) (loadtest.Provisioner, func(), error) {
+	cfg, _, err := setup()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w\n%s", err, benchNeeds)
+	}
+	var secret []byte
+	switch {
+	case cfg.JWTSecret != "":
+		secret = []byte(cfg.JWTSecret)
+	case cfg.Engine == config.Postgres:
+		return nil, nil, fmt.Errorf("JWT_SECRET is not set: %s", benchNeeds)
+	default:
+		if _, err := os.Stat(cfg.SQLitePath); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("no database here: %s does not exist. %s", cfg.SQLitePath, benchNeeds)
+		}
+		if secret, err = auth.ReadSecretFile(cfg.SQLitePath + ".secret"); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("no token secret beside the embedded database: %s.secret does not exist (the server makes it on its first start). %s", cfg.SQLitePath, benchNeeds)
+		} else if err != nil {
+			return nil, nil, fmt.Errorf("token secret beside the embedded database: %w", err)
+		}
+	}
+	tokens, err := auth.NewTokens(secret, benchTokenTTL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("JWT_SECRET: %w", err)
+	}
+	cfg.DBMaxConns = min(cfg.DBMaxConns, 4)
+	db, err := openEngine(ctx, cfg, mustExist, io.Discard)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w\n%s", err, benchNeeds)
+	}
+	states, err := db.MigrationStatus(ctx)
+	if err == nil && boxoffice.Pending(states) > 0 {
+		err = fmt.Errorf("the database has %d pending migration(s): is a server running on it? (boxoffice migrate, or serve on the embedded database)", boxoffice.Pending(states))
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return provision.New(db, tokens), func() { db.Close() }, nil
 }
 
 func splitIDs(s string) []string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -264,7 +265,7 @@ func waitReady(t *testing.T, c *gqlClient, s *instance, limit time.Duration) tim
 type privatePostgres struct {
 	bin, data, logFile string
 	port               int
-	asPostgres         bool // run its commands as the postgres OS user (the test runs as root)
+	runuser            string // when the test runs as root: runuser, to run its commands as the postgres OS user
 }
 
 // startPrivatePostgres creates and starts a cluster with initdb and pg_ctl
@@ -279,7 +280,7 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 		if os.Getenv("BOXOFFICE_REQUIRE_POSTGRES") == "1" {
 			t.Fatalf("a private PostgreSQL is required (BOXOFFICE_REQUIRE_POSTGRES=1) but %s", msg)
 		}
-		t.Skipf("skipping: cannot run a private PostgreSQL: %s (set BOXOFFICE_REQUIRE_POSTGRES=1 to fail instead)", msg)
+		t.Skipf("cannot run a private PostgreSQL: %s (set BOXOFFICE_REQUIRE_POSTGRES=1 to fail instead)", msg)
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	// The newest major version first.
@@ -300,11 +301,10 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	}
 	var owner *user.User
 	if os.Geteuid() == 0 { // initdb refuses to run as root
-		pg.asPostgres = true
-		if _, err := exec.LookPath("runuser"); err != nil {
-			unavailable("the test runs as root and runuser is missing")
-		}
 		var err error
+		if pg.runuser, err = lookRunuser(); err != nil {
+			unavailable("the test runs as root and %v", err)
+		}
 		if owner, err = user.Lookup("postgres"); err != nil {
 			unavailable("the test runs as root and there is no postgres OS user: %v", err)
 		}
@@ -385,8 +385,8 @@ func (pg *privatePostgres) run(program string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	name, argv := filepath.Join(pg.bin, program), args
-	if pg.asPostgres {
-		name, argv = "runuser", append([]string{"-u", "postgres", "--", filepath.Join(pg.bin, program)}, args...)
+	if pg.runuser != "" {
+		name, argv = pg.runuser, append([]string{"-u", "postgres", "--", filepath.Join(pg.bin, program)}, args...)
 	}
 	cmd := exec.CommandContext(ctx, name, argv...)
 	cmd.Dir = filepath.Dir(pg.data) // a directory postgres may enter
@@ -398,6 +398,21 @@ func (pg *privatePostgres) run(program string, args ...string) (string, error) {
 // url is the URL of a database of the cluster.
 func (pg *privatePostgres) url(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, db)
+}
+
+// lookRunuser finds runuser on PATH, or where util-linux installs it:
+// /usr/sbin and /sbin are often missing from a user's PATH, even root's
+// under su or sudo.
+func lookRunuser() (string, error) {
+	if p, err := exec.LookPath("runuser"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{"/usr/sbin/runuser", "/sbin/runuser"} {
+		if isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", errors.New("runuser is neither on PATH nor in /usr/sbin or /sbin (Debian's util-linux package has it)")
 }
 
 func isExecutable(path string) bool {

@@ -26,13 +26,17 @@ import (
 // binary is the boxoffice command built once for the end-to-end tests.
 var binary string
 
+// BOXOFFICE_TEST_BINARY, when set, names a binary to test instead: an
+// older build, to see a test fail without the change it covers.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "boxoffice-e2e")
 	if err != nil {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "boxoffice")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if b := os.Getenv("BOXOFFICE_TEST_BINARY"); b != "" {
+		binary = b
+	} else if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build boxoffice: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -65,6 +69,39 @@ func cli(t *testing.T, dir string, args ...string) (string, error) {
 	return string(out), err
 }
 
+// result is a finished command: its output, apart, and its exit status.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// runCLI runs a boxoffice command in dir with stdin as its input (none:
+// the null device) and env added to the clean environment.
+func runCLI(t *testing.T, dir, stdin string, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir, cmd.Env = dir, append(cleanEnv(), env...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("boxoffice %s: %v", strings.Join(args, " "), err)
+	}
+	return r
+}
+
 // cleanEnv is the test process's environment without boxoffice's own
 // variables, so only the .env under test configures the binary.
 func cleanEnv() []string {
@@ -73,7 +110,8 @@ func cleanEnv() []string {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
 		case "PORT", "HOST", "NODE_ENV", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_NAME", "DB_SCHEMA", "DB_SSL_ENABLED", "LOG_LEVEL",
-			"JWT_SECRET", "TOKEN_TTL", "REDIS_URL", "REDIS_PREFIX", "BOOKING_LANES", "SOLD_OUT_TTL", "PPROF_ADDR", "CORS_ORIGINS", "TRUST_PROXY", "RATE_LIMIT_MUTATIONS_PER_MINUTE", "RATE_LIMIT_SIGNIN_PER_MINUTE":
+			"JWT_SECRET", "TOKEN_TTL", "REDIS_URL", "REDIS_PREFIX", "BOOKING_LANES", "SOLD_OUT_TTL", "PPROF_ADDR", "CORS_ORIGINS", "TRUST_PROXY", "RATE_LIMIT_MUTATIONS_PER_MINUTE", "RATE_LIMIT_SIGNIN_PER_MINUTE",
+			"METRICS_ADDR", "GRAPHQL_INTROSPECTION", "AUTH_CACHE_TTL", "DB_MAX_CONNS", "DB_STATEMENT_TIMEOUT", "HTTP_REQUEST_TIMEOUT", "SHUTDOWN_TIMEOUT":
 			continue
 		}
 		env = append(env, kv)

@@ -31,10 +31,10 @@ func TestCommandsOnEmbeddedDatabase(t *testing.T) {
 		{[]string{"seed"}, "0 users, 0 events, 0 bookings created"},
 	}
 	for i := n; i >= 1; i-- {
-		steps = append(steps, step{[]string{"migrate", "down"}, fmt.Sprintf("rolled back %05d", i)})
+		steps = append(steps, step{[]string{"migrate", "down", "--force"}, fmt.Sprintf("rolled back %05d", i)})
 	}
 	steps = append(steps,
-		step{[]string{"migrate", "down"}, "no migration is applied"},
+		step{[]string{"migrate", "down", "--force"}, "no migration is applied"},
 		step{[]string{"migrate"}, applied},
 		step{[]string{"schema", "drop"}, "every table is gone"},
 		step{[]string{"migrate", "status"}, pending},

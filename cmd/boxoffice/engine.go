@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/postgres"
+	"github.com/boxoffice/boxoffice/seed"
 	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/sqlite"
 )
@@ -35,10 +38,28 @@ func setup() (config.Config, *slog.Logger, error) {
 	return cfg, slog.New(h), nil
 }
 
-// openEngine opens the configured database without migrating it.
-func openEngine(ctx context.Context, cfg config.Config) (engine, error) {
+// openMode says what a command may do about a PostgreSQL database that
+// does not exist.
+type openMode int
+
+const (
+	// mustExist: say so, and how to create it (serve, users, token, …).
+	mustExist openMode = iota
+	// createMissing: create it, and say so (the commands that prepare a
+	// database: schema create, migrate, seed).
+	createMissing
+)
+
+// openEngine opens the configured database without migrating it. On
+// PostgreSQL it connects once first, so that a database that does not
+// exist is created (createMissing, said on out) or reported with what to
+// run (errNoDatabase).
+func openEngine(ctx context.Context, cfg config.Config, mode openMode, out io.Writer) (engine, error) {
 	switch cfg.Engine {
 	case config.Postgres:
+		if err := checkDatabase(ctx, cfg.PostgresURL, mode == createMissing, out); err != nil {
+			return nil, err
+		}
 		db, err := postgres.Open(ctx, postgres.Config{
 			URL: cfg.PostgresURL, Schema: cfg.PostgresSchema,
 			MaxConns: int32(cfg.DBMaxConns), StatementTimeout: cfg.StatementTimeout,
@@ -66,23 +87,28 @@ func describe(cfg config.Config) []any {
 
 // withEngine loads the configuration, opens the database, runs fn on it
 // and closes it: the frame of every command but serve.
-func withEngine(ctx context.Context, fn func(cfg config.Config, db engine) error) error {
-	cfg, _, err := setup()
+func withEngine(ctx context.Context, mode openMode, out io.Writer, fn func(cfg config.Config, log *slog.Logger, db engine) error) error {
+	cfg, log, err := setup()
 	if err != nil {
 		return err
 	}
-	db, err := openEngine(ctx, cfg)
+	db, err := openEngine(ctx, cfg, mode, out)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return fn(cfg, db)
+	return fn(cfg, log, db)
 }
 
-// withServices is withEngine with the domain services over the database:
-// the frame of the commands that act as an operator (users, token).
-func withServices(ctx context.Context, fn func(cfg config.Config, svc *service.Services) error) error {
-	return withEngine(ctx, func(cfg config.Config, db engine) error {
+// withServices is withEngine with the domain services over a migrated
+// database: the frame of the commands that act as an operator (users,
+// token). The embedded database is set up as serve sets it up; PostgreSQL
+// must be migrated already.
+func withServices(ctx context.Context, out io.Writer, fn func(cfg config.Config, svc *service.Services) error) error {
+	return withEngine(ctx, mustExist, out, func(cfg config.Config, log *slog.Logger, db engine) error {
+		if err := ensureMigrated(ctx, cfg, db, log, true); err != nil {
+			return err
+		}
 		tokens, err := signer(cfg)
 		if err != nil {
 			return err
@@ -91,6 +117,39 @@ func withServices(ctx context.Context, fn func(cfg config.Config, svc *service.S
 		defer svc.Close()
 		return fn(cfg, svc)
 	})
+}
+
+// ensureMigrated checks that every migration is applied. The embedded
+// database sets itself up: its pending migrations are applied, and a new
+// one gets the demo data when seedIfNew is set. PostgreSQL is never
+// migrated or seeded implicitly: the error names the command to run.
+func ensureMigrated(ctx context.Context, cfg config.Config, db engine, log *slog.Logger, seedIfNew bool) error {
+	states, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("read migration status: %w", err)
+	}
+	pending := boxoffice.Pending(states)
+	if pending == 0 {
+		return nil
+	}
+	if cfg.Engine == config.Postgres {
+		return fmt.Errorf("the database has %d pending migration(s): run `boxoffice migrate` first", pending)
+	}
+	empty := pending == len(states)
+	start := time.Now()
+	if _, err := db.MigrateUp(ctx); err != nil {
+		return fmt.Errorf("migrate embedded database: %w", err)
+	}
+	log.Info("applied migrations to the embedded database", "count", pending, "path", cfg.SQLitePath)
+	if empty && seedIfNew {
+		sum, err := seed.Load(ctx, db)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		log.Info("loaded demo data into the new embedded database", "users", sum.Users, "events", sum.Events,
+			"bookings", sum.Bookings, "duration", time.Since(start).String())
+	}
+	return nil
 }
 
 // operator is ctx as the command line's: an admin without an account.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,42 +29,46 @@ func paymentProvider(cfg config.Config) boxoffice.PaymentProvider {
 	return nil
 }
 
+const jobsUsage = `Usage: boxoffice jobs [--limit N]     lists the jobs that failed: retryable (another attempt is due) and discarded (out of attempts)
+       boxoffice jobs retry ID      runs a failed job again, at once, with fresh attempts
+`
+
 // runJobs is `boxoffice jobs`: the background jobs that failed, and a way
 // to run one again.
 func runJobs(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("jobs", flag.ContinueOnError)
+	fs := newFlags("jobs", jobsUsage, stdout)
 	limit := fs.Int("limit", 50, "list at most this many jobs")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: boxoffice jobs [--limit N]     lists the jobs that failed: retryable (another attempt is due) and discarded (out of attempts)")
-		fmt.Fprintln(fs.Output(), "       boxoffice jobs retry ID      runs a failed job again, at once, with fresh attempts")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	rest, err := fs.parse(args)
+	if err != nil {
 		return err
 	}
-	return withEngine(ctx, func(cfg config.Config, db engine) error {
+	var retry int64
+	switch {
+	case len(rest) == 0:
+	case len(rest) == 2 && rest[0] == "retry":
+		if retry, err = strconv.ParseInt(rest[1], 10, 64); err != nil || retry < 1 {
+			return fs.fail("retry: %q is not a job id", rest[1])
+		}
+	default:
+		return fs.fail("unexpected %q", strings.Join(rest, " "))
+	}
+	if *limit < 1 {
+		return fs.fail("--limit %d: want at least 1", *limit)
+	}
+	return withEngine(ctx, mustExist, stdout, func(cfg config.Config, _ *slog.Logger, db engine) error {
 		q, err := openJobs(db, cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err
 		}
-		switch rest := fs.Args(); {
-		case len(rest) == 0:
+		if retry == 0 {
 			return listFailedJobs(ctx, q, *limit, stdout)
-		case len(rest) == 2 && rest[0] == "retry":
-			id, err := strconv.ParseInt(rest[1], 10, 64)
-			if err != nil {
-				return fmt.Errorf("jobs retry: %q is not a job id", rest[1])
-			}
-			j, err := q.Retry(ctx, id)
-			if err != nil {
-				return cliError(err)
-			}
-			fmt.Fprintf(stdout, "job %d (%s) will run again at once: it is %s\n", j.ID, j.Kind, j.State)
-			return nil
-		default:
-			fs.Usage()
-			return errors.New("jobs: unknown arguments")
 		}
+		j, err := q.Retry(ctx, retry)
+		if err != nil {
+			return cliError(err)
+		}
+		fmt.Fprintf(stdout, "job %d (%s) will run again at once: it is %s\n", j.ID, j.Kind, j.State)
+		return nil
 	})
 }
 

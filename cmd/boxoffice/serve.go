@@ -4,53 +4,79 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"time"
 
-	"github.com/boxoffice/boxoffice"
-	"github.com/boxoffice/boxoffice/config"
 	"github.com/boxoffice/boxoffice/graph"
 	"github.com/boxoffice/boxoffice/metrics"
 	"github.com/boxoffice/boxoffice/ratelimit"
-	"github.com/boxoffice/boxoffice/seed"
 	"github.com/boxoffice/boxoffice/server"
 	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/web"
 )
 
-func runServe(ctx context.Context, args []string, _ io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("serve takes no arguments; configure it with environment variables (see the README)")
+const serveUsage = `Usage: boxoffice serve
+
+Runs the GraphQL server on HOST:PORT (default localhost:3000): the API at
+POST /graphql, the GraphiQL IDE at GET /graphql, /healthz and /readyz.
+
+Settings come from the environment and ./.env (the environment wins); see
+the README's Configuration. With no database configured, it uses the
+embedded database ./boxoffice.db, and on first start migrates it and loads
+the demo data. PostgreSQL must be migrated first (boxoffice migrate).
+`
+
+func runServe(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("serve", serveUsage, stdout)
+	rest, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fs.fail("takes no arguments; configure it with environment variables (see the README)")
 	}
 	cfg, log, err := setup()
 	if err != nil {
 		return err
 	}
 	tuneGC()
-	db, err := openEngine(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := prepareSchema(ctx, cfg, db, log); err != nil {
-		return err
-	}
-
 	if err := server.CheckOrigins(cfg.CORSOrigins); err != nil {
 		return fmt.Errorf("CORS_ORIGINS: %w", err)
 	}
-	tokens, err := signer(cfg)
+	// What can fail for reasons outside the database is checked before the
+	// database is touched: a busy port or an unreachable Redis leaves a new
+	// directory as it was.
+	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
-		return err
+		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.Addr(), err)
 	}
-	opts, closeLimiter, err := serviceOptions(ctx, cfg, tokens, log)
+	defer ln.Close() // when start-up fails; Serve closes it otherwise
+	m := metrics.New()
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, m, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	opts, closeLimiter, err := serviceOptions(ctx, cfg, nil, log)
 	if err != nil {
 		return err
 	}
 	defer closeLimiter()
+
+	db, err := openEngine(ctx, cfg, mustExist, stdout)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureMigrated(ctx, cfg, db, log, true); err != nil {
+		return err
+	}
+	if opts.Tokens, err = signer(cfg); err != nil {
+		return err
+	}
 	opts.Logger = log
-	m := metrics.New()
 	m.WatchPool(db.PoolStats)
 	opts.Metrics = m
 	q, err := openJobs(db, cfg, log)
@@ -84,20 +110,9 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		TrustProxy:     cfg.TrustProxy,
 	})
 	m.WatchDependencies(server.States, func() map[string]string { return srv.Dependencies(context.Background()) })
-	ln, err := net.Listen("tcp", cfg.Addr())
-	if err != nil {
-		return fmt.Errorf("listen on %s (HOST, PORT): %w", cfg.Addr(), err)
-	}
 	log.Info("database ready", describe(cfg)...)
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
-	}
-	if cfg.MetricsAddr != "" {
-		stop, err := serveMetrics(cfg.MetricsAddr, m, log)
-		if err != nil {
-			return err
-		}
-		defer stop()
 	}
 
 	served := make(chan error, 1)
@@ -120,36 +135,4 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	}
 	log.Info("stopped")
 	return <-served
-}
-
-// prepareSchema checks the migrations before serving. The embedded database
-// sets itself up (migrations, and demo data when it was empty); PostgreSQL
-// is never migrated or seeded implicitly.
-func prepareSchema(ctx context.Context, cfg config.Config, db engine, log *slog.Logger) error {
-	states, err := db.MigrationStatus(ctx)
-	if err != nil {
-		return fmt.Errorf("read migration status: %w", err)
-	}
-	pending := boxoffice.Pending(states)
-	if pending == 0 {
-		return nil
-	}
-	if cfg.Engine == config.Postgres {
-		return fmt.Errorf("the database has %d pending migration(s): run `boxoffice migrate` first", pending)
-	}
-	empty := pending == len(states)
-	start := time.Now()
-	if _, err := db.MigrateUp(ctx); err != nil {
-		return fmt.Errorf("migrate embedded database: %w", err)
-	}
-	log.Info("applied migrations to the embedded database", "count", pending, "path", cfg.SQLitePath)
-	if empty {
-		sum, err := seed.Load(ctx, db)
-		if err != nil {
-			return fmt.Errorf("load demo data: %w", err)
-		}
-		log.Info("loaded demo data into the new embedded database", "users", sum.Users, "events", sum.Events,
-			"bookings", sum.Bookings, "duration", time.Since(start).String())
-	}
-	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,24 +14,41 @@ import (
 	"github.com/boxoffice/boxoffice/service"
 )
 
-// runUsers is `boxoffice users create …`: how operators make the first
-// admin, straight in the database, with the password read from stdin so it
-// stays out of the shell history and the process list.
+const usersUsage = `Usage: boxoffice users create --email E --username U [--role customer|organizer|admin] [--password-stdin]
+
+Creates an account straight in the database: how the first admin is made.
+The password is read from the first line of standard input, so it stays
+out of the shell history and the process list. Without --password-stdin the
+account cannot sign in, but ` + "`boxoffice token`" + ` works for it.
+`
+
+// runUsers is `boxoffice users create …`.
 func runUsers(ctx context.Context, args []string, stdout io.Writer) error {
+	top := newFlags("users", usersUsage, stdout)
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: boxoffice users create --email E --username U [--role customer|organizer|admin] --password-stdin")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			return top.help()
+		}
+		return top.fail("want: users create …, got %q", strings.Join(args, " "))
 	}
-	fs := flag.NewFlagSet("users create", flag.ContinueOnError)
+	fs := newFlags("users create", usersUsage, stdout)
 	email := fs.String("email", "", "the user's email (required)")
 	username := fs.String("username", "", "the user's name (required)")
 	role := fs.String("role", "customer", "customer, organizer or admin")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	if err := fs.Parse(args[1:]); err != nil {
+	rest, err := fs.parse(args[1:])
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return fs.fail("unexpected %q", strings.Join(rest, " "))
+	}
+	if *email == "" || *username == "" {
+		return fs.fail("--email and --username are required")
 	}
 	u := &boxoffice.User{Email: *email, Username: *username, Role: boxoffice.Role(strings.ToUpper(*role))}
 	if !u.Role.Valid() {
-		return fmt.Errorf("--role must be customer, organizer or admin")
+		return fs.fail("--role must be customer, organizer or admin")
 	}
 	password := ""
 	if *fromStdin {
@@ -42,7 +58,7 @@ func runUsers(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	return withServices(ctx, func(_ config.Config, svc *service.Services) error {
+	return withServices(ctx, stdout, func(_ config.Config, svc *service.Services) error {
 		if err := svc.Users.CreateUser(operator(ctx), u, password); err != nil {
 			return fmt.Errorf("create user: %w", cliError(err))
 		}

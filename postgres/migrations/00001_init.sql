@@ -58,6 +58,7 @@ CREATE INDEX bookings_event_id_idx ON bookings (event_id, created_at DESC, id DE
 CREATE INDEX bookings_created_at_idx ON bookings (created_at DESC, id DESC);
 
 -- +goose Down
+-- drops: every user, event and booking (the tables users, events and bookings)
 DROP TABLE bookings;
 DROP TABLE events;
 DROP TABLE users;

@@ -19,6 +19,12 @@ ALTER TABLE events
 CREATE INDEX events_organizer_id_idx ON events (organizer_id);
 
 -- +goose Down
+-- drops: every user's password, role and token version, and every
+-- event's organizer (users.password_hash, users.role, users.token_version,
+-- events.organizer_id). Migrating up again does not bring them back: every
+-- user is then a CUSTOMER who cannot sign in, and `boxoffice seed` keeps
+-- existing users as they are.
+
 DROP INDEX events_organizer_id_idx;
 ALTER TABLE events DROP COLUMN organizer_id; -- and its foreign key
 ALTER TABLE users

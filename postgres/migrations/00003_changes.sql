@@ -21,4 +21,5 @@ CREATE TABLE changes (
 CREATE INDEX changes_booking_id_idx ON changes (booking_id, id);
 
 -- +goose Down
+-- drops: the record of every change, the bookings' histories among them (the table changes)
 DROP TABLE changes;

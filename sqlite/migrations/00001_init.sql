@@ -52,6 +52,7 @@ CREATE INDEX bookings_event_id_created_at_id_idx ON bookings (event_id, created_
 CREATE INDEX bookings_created_at_id_idx ON bookings (created_at DESC, id DESC);
 
 -- +goose Down
+-- drops: every user, event and booking (the tables users, events and bookings)
 DROP TABLE bookings;
 DROP TABLE events;
 DROP TABLE users;

@@ -14,6 +14,12 @@ ALTER TABLE events ADD COLUMN organizer_id TEXT REFERENCES users (id); -- NULL: 
 CREATE INDEX events_organizer_id_idx ON events (organizer_id); -- an organizer's events, and their bookings
 
 -- +goose Down
+-- drops: every user's password, role and token version, and every
+-- event's organizer (users.password_hash, users.role, users.token_version,
+-- events.organizer_id). Migrating up again does not bring them back: every
+-- user is then a CUSTOMER who cannot sign in, and `boxoffice seed` keeps
+-- existing users as they are.
+
 -- The users' columns can simply go (a column's own CHECK does not stop
 -- DROP COLUMN). events.organizer_id cannot, being in a foreign key: the
 -- table is rebuilt as 00001_init.sql made it, rows and rowids kept.

@@ -102,6 +102,8 @@ CREATE TABLE changes (
 CREATE INDEX changes_booking_id_idx ON changes (booking_id, id);
 
 -- +goose Down
+-- drops: the record of every change, the bookings' histories among them (the table changes)
+
 -- Back to the tables as 00002_accounts.sql left them.
 PRAGMA defer_foreign_keys = ON;
 DROP TABLE changes;
