@@ -2,7 +2,6 @@ package boxoffice
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -167,6 +166,8 @@ type BookingRequest struct {
 	// IdempotencyKey, if set, makes a retry of the same request return the
 	// booking the first made instead of booking again.
 	IdempotencyKey string
+	// AttendeeNames, if given, name who uses each ticket, in seat order.
+	AttendeeNames []string
 }
 
 // Validate returns EINVALID for malformed ids or a ticket count outside
@@ -245,7 +246,7 @@ type BookingHistoryEntry struct {
 func History(b *Booking, changes []*Change) []BookingHistoryEntry {
 	out := make([]BookingHistoryEntry, 0, len(changes)+1)
 	for i, c := range changes {
-		kind := strings.ToUpper(strings.TrimPrefix(string(c.Kind), "booking."))
+		kind := c.Kind.HistoryKind()
 		if i == 0 && c.Kind != ChangeBookingCreated {
 			out = append(out, BookingHistoryEntry{At: b.CreatedAt, Kind: "CREATED", ActorID: c.ActorID})
 		}

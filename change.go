@@ -1,6 +1,9 @@
 package boxoffice
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // ChangeKind names what happened. The names are stable: they are stored,
 // and later read by whatever reacts to changes.
@@ -19,7 +22,23 @@ const (
 	ChangeBookingExpired       ChangeKind = "booking.expired"
 	ChangeBookingCancelled     ChangeKind = "booking.cancelled"
 	ChangeBookingRefunded      ChangeKind = "booking.refunded"
+	// A ticket's changes are in its booking's history too.
+	ChangeTicketCheckedIn   ChangeKind = "ticket.checked_in"
+	ChangeTicketTransferred ChangeKind = "ticket.transferred"
 )
+
+// HistoryKind is how a booking's history names a change of this kind:
+// CONFIRMED for booking.confirmed, CHECKED_IN for ticket.checked_in,
+// TICKET_TRANSFERRED for ticket.transferred.
+func (k ChangeKind) HistoryKind() string {
+	s := string(k)
+	if rest, ok := strings.CutPrefix(s, "booking."); ok {
+		s = rest
+	} else if k == ChangeTicketCheckedIn {
+		s = "checked_in"
+	}
+	return strings.ToUpper(strings.ReplaceAll(s, ".", "_"))
+}
 
 // Broadcast reports whether every server must hear of a change of this
 // kind at once, because what it keeps in memory depends on it: tickets

@@ -26,6 +26,7 @@ type Event struct {
 	AvailableTickets int     // TotalTickets minus the tickets of confirmed bookings
 	PriceCents       int64   // price of one ticket in cents: never binary floating point
 	Currency         string  // ISO 4217 code of the price, e.g. "EUR"
+	NoTransfers      bool    // its organizer forbids giving its tickets to someone else
 	Version          int     // bumped by every update; the optimistic-concurrency token
 	OrganizerID      *string // the user who runs the event; nil: none (only admins edit it)
 	CreatedAt        time.Time
@@ -85,6 +86,7 @@ type EventUpdate struct {
 	Location     *string
 	TotalTickets *int // available tickets move by the same amount
 	PriceCents   *int64
+	NoTransfers  *bool
 	Version      int
 }
 
@@ -111,6 +113,9 @@ func (u EventUpdate) Apply(e *Event) (*Event, error) {
 	}
 	if u.PriceCents != nil {
 		next.PriceCents = *u.PriceCents
+	}
+	if u.NoTransfers != nil {
+		next.NoTransfers = *u.NoTransfers
 	}
 	if u.TotalTickets != nil {
 		sold := e.TotalTickets - e.AvailableTickets

@@ -185,3 +185,70 @@ func ScopeBookings(c Caller, f BookingFilter) (BookingFilter, error) {
 func organizes(c Caller, e *Event) bool {
 	return e != nil && c.Role == RoleOrganizer && e.OrganizerID != nil && c.Is(*e.OrganizerID)
 }
+
+// CanManageStaff (name who checks an event's tickets in): the event's
+// organizer and admins.
+func CanManageStaff(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins name its staff")
+}
+
+// CanCheckIn (scan tickets at the door, fetch the offline bundle, count
+// check-ins): the event's organizer, its staff and admins. staff says
+// whether the caller is on the event's staff.
+func CanCheckIn(c Caller, e *Event, staff bool) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) || staff {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer, its staff and admins check tickets in")
+}
+
+// CanReadTicket (and its code): its holder, the event's organizer and
+// staff, admins; for anyone else the ticket does not exist. A buyer who
+// gave a ticket away no longer sees it: its code is the new holder's.
+func CanReadTicket(c Caller, t *Ticket, e *Event, staff bool) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(t.OwnerID) || c.Role == RoleAdmin || organizes(c, e) || staff {
+		return nil
+	}
+	return Errorf(ENOTFOUND, "ticket not found")
+}
+
+// CanTransferTicket: its holder alone; the event's organizer is told so,
+// anyone else the ticket does not exist. (When a ticket may move is
+// Ticket.Transfer's to say.)
+func CanTransferTicket(c Caller, t *Ticket, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(t.OwnerID) {
+		return nil
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return Errorf(EFORBIDDEN, "only the ticket's holder gives it to someone else")
+	}
+	return Errorf(ENOTFOUND, "ticket not found")
+}
+
+// CanNameAttendee: the ticket's holder, the event's organizer and admins
+// (a box office names a group's seats); for anyone else the ticket does not
+// exist.
+func CanNameAttendee(c Caller, t *Ticket, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Is(t.OwnerID) || c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(ENOTFOUND, "ticket not found")
+}

@@ -18,6 +18,8 @@ func TestPolicy(t *testing.T) {
 		event   = &boxoffice.Event{ID: boxoffice.NewID(), OrganizerID: &olga}
 		orphan  = &boxoffice.Event{ID: boxoffice.NewID()} // no organizer
 		booking = &boxoffice.Booking{ID: boxoffice.NewID(), UserID: alice, EventID: event.ID}
+		ticket  = &boxoffice.Ticket{ID: boxoffice.NewID(), BookingID: booking.ID, EventID: event.ID, OwnerID: alice}
+		given   = &boxoffice.Ticket{ID: boxoffice.NewID(), BookingID: booking.ID, EventID: event.ID, OwnerID: boxoffice.NewID()} // alice gave it away
 	)
 	callers := []struct {
 		name string
@@ -55,6 +57,15 @@ func TestPolicy(t *testing.T) {
 		{"create an event", boxoffice.CanCreateEvent, [5]string{unauth, forbid, ok, ok, ok}},
 		{"update the event", func(c boxoffice.Caller) error { return boxoffice.CanUpdateEvent(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"update an orphan event", func(c boxoffice.Caller) error { return boxoffice.CanUpdateEvent(c, orphan) }, [5]string{unauth, forbid, forbid, forbid, ok}},
+		{"name the event's staff", func(c boxoffice.Caller) error { return boxoffice.CanManageStaff(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
+		{"check the event's tickets in", func(c boxoffice.Caller) error { return boxoffice.CanCheckIn(c, event, false) }, [5]string{unauth, forbid, ok, forbid, ok}},
+		{"check in, oscar on the staff", func(c boxoffice.Caller) error { return boxoffice.CanCheckIn(c, event, c.Is(oscar)) }, [5]string{unauth, forbid, ok, ok, ok}},
+		{"read alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanReadTicket(c, ticket, event, false) }, [5]string{unauth, ok, ok, hidden, ok}},
+		{"read the ticket alice gave away", func(c boxoffice.Caller) error { return boxoffice.CanReadTicket(c, given, event, false) }, [5]string{unauth, hidden, ok, hidden, ok}},
+		{"read it, oscar on the staff", func(c boxoffice.Caller) error { return boxoffice.CanReadTicket(c, given, event, c.Is(oscar)) }, [5]string{unauth, hidden, ok, ok, ok}},
+		{"transfer alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanTransferTicket(c, ticket, event) }, [5]string{unauth, ok, forbid, hidden, forbid}},
+		{"transfer the ticket alice gave away", func(c boxoffice.Caller) error { return boxoffice.CanTransferTicket(c, given, event) }, [5]string{unauth, hidden, forbid, hidden, forbid}},
+		{"name the attendee of alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanNameAttendee(c, ticket, event) }, [5]string{unauth, ok, ok, hidden, ok}},
 	}
 	for _, r := range rules {
 		for i, who := range callers {

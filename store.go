@@ -44,6 +44,7 @@ type Stores interface {
 	Users() UserStore
 	Events() EventStore
 	Bookings() BookingStore
+	Tickets() TicketStore
 	Payments() PaymentStore
 	Changes() ChangeStore
 	Idempotency() IdempotencyStore
@@ -96,11 +97,21 @@ type EventStore interface {
 	// the event as it is, and nothing changes the event in between.
 	// ENOTFOUND, or apply's error.
 	Update(ctx context.Context, id string, apply func(current *Event) (*Event, error)) (*Event, error)
+	// SigningKey returns the seed of the event's ticket-signing key (32
+	// bytes), made the first time it is asked for. ENOTFOUND.
+	SigningKey(ctx context.Context, eventID string) ([]byte, error)
+	// AddStaff lets a user check the event's tickets in; again is a no-op.
+	AddStaff(ctx context.Context, eventID, userID string, at time.Time) error
+	// IsStaff reports whether a user checks the event's tickets in.
+	IsStaff(ctx context.Context, eventID, userID string) (bool, error)
 }
 
 // BookingStore keeps bookings. ENOTFOUND where a booking is missing.
 type BookingStore interface {
 	ByID(ctx context.Context, id string) (*Booking, error)
+	// ByIDs returns the bookings with these ids, in any order; malformed
+	// and unknown ids match nothing.
+	ByIDs(ctx context.Context, ids []string) ([]*Booking, error)
 	// Find returns a page of bookings, newest first, and how many match.
 	// A malformed id in the filter matches nothing.
 	Find(ctx context.Context, filter BookingFilter) ([]*Booking, int, error)
@@ -127,8 +138,10 @@ type BookingStore interface {
 	// the transaction's stores), and saves it if apply changed it. A booking
 	// whose new status no longer holds its tickets gives them back to the
 	// event; one that holds them again takes them (ECONFLICT if they are
-	// gone). It returns the booking as saved, with its Event as of then.
-	// ENOTFOUND, or apply's error.
+	// gone). A booking that becomes CONFIRMED gets its tickets (Ticket),
+	// one that stops being CONFIRMED voids its valid ones. It returns the
+	// booking as saved, with its Event as of then. ENOTFOUND, or apply's
+	// error.
 	Update(ctx context.Context, id string, apply func(b *Booking) error) (*Booking, error)
 }
 

@@ -32,3 +32,33 @@ func payloadUserIsCaller(ctx context.Context, next graphql.Resolver) (any, error
 	}
 	return next(ctx)
 }
+
+// visibleTickets keeps, of a booking's tickets, those the caller may read
+// (boxoffice.CanReadTicket): a buyer who gave a ticket away no longer sees
+// it, nor its code. The event is loaded only for an organizer, the one
+// role whose access depends on it.
+func (r *Resolver) visibleTickets(ctx context.Context, b *boxoffice.Booking, all []*boxoffice.Ticket) ([]*boxoffice.Ticket, error) {
+	c := caller(ctx)
+	var e *boxoffice.Event
+	if c.Role == boxoffice.RoleOrganizer {
+		var err error
+		if e, err = loadersFrom(ctx).events.Load(ctx, b.EventID); err != nil {
+			return nil, err
+		}
+	}
+	shown := make([]*boxoffice.Ticket, 0, len(all))
+	for _, t := range all {
+		if boxoffice.CanReadTicket(c, t, e, false) == nil {
+			shown = append(shown, t)
+		}
+	}
+	return shown, nil
+}
+
+// optional is s, or null for "".
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

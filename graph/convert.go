@@ -89,6 +89,7 @@ func newEvent(in model.CreateEventInput) (*boxoffice.Event, error) {
 		Location:     in.Location,
 		TotalTickets: in.TotalTickets,
 		PriceCents:   cents,
+		NoTransfers:  in.TransfersAllowed != nil && !*in.TransfersAllowed,
 	}, nil
 }
 
@@ -100,6 +101,10 @@ func eventUpdate(in model.UpdateEventInput) (boxoffice.EventUpdate, error) {
 		Location:     in.Location,
 		TotalTickets: in.TotalTickets,
 		Version:      in.Version,
+	}
+	if in.TransfersAllowed != nil {
+		no := !*in.TransfersAllowed
+		upd.NoTransfers = &no
 	}
 	if in.Price != nil {
 		cents, err := priceCents(*in.Price)

@@ -31,6 +31,7 @@ type Config struct {
 	Events   boxoffice.EventService
 	Bookings boxoffice.BookingService
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
+	Tickets  boxoffice.TicketService  // tickets, check-in, transfers
 	Logger   *slog.Logger             // nil: slog.Default()
 	Metrics  Metrics                  // nil: none
 	// Idempotency keeps answers for Idempotency-Key retries; nil: the
@@ -60,6 +61,7 @@ type services struct {
 	users    boxoffice.UserService
 	events   boxoffice.EventService
 	bookings boxoffice.BookingService
+	tickets  boxoffice.TicketService
 }
 
 // NewHandler returns the GraphQL endpoint: POST with a JSON body for any
@@ -69,9 +71,9 @@ func NewHandler(cfg Config) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings}
+	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings, tickets: cfg.Tickets}
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts},
+		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets},
 		Complexity: complexity(),
 	})
 

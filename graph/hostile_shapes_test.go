@@ -211,7 +211,7 @@ func benchHandler(tb testing.TB) http.Handler {
 		}
 	}
 	return NewHandler(Config{
-		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts,
+		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,
 	})

@@ -393,7 +393,7 @@ func TestTimeUpIsCodedAndLogged(t *testing.T) {
 		s := newTestServerOn(t, engine)
 		logs := &lockedBuffer{}
 		h := graph.NewHandler(graph.Config{
-			Users: s.svc.Users, Events: s.svc.Events, Bookings: s.svc.Bookings, Accounts: s.svc.Accounts,
+			Users: s.svc.Users, Events: s.svc.Events, Bookings: s.svc.Bookings, Accounts: s.svc.Accounts, Tickets: s.svc.Tickets,
 			Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 		})
 		for i, query := range []string{`{ events { total } }`, fragmentChain(6), `{ events { total } }`} {

@@ -22,6 +22,8 @@ type loaders struct {
 	bookingsByEvent *dataloadgen.Loader[nestedKey, []*boxoffice.Booking]
 	payments        *dataloadgen.Loader[string, *boxoffice.Payment]  // by booking id
 	changes         *dataloadgen.Loader[string, []*boxoffice.Change] // by booking id: histories
+	bookings        *dataloadgen.Loader[string, *boxoffice.Booking]  // tickets' bookings
+	tickets         *dataloadgen.Loader[string, []*boxoffice.Ticket] // by booking id
 }
 
 // nestedKey asks for up to limit bookings of one user or event: the limit
@@ -43,7 +45,9 @@ func newLoaders(s services, wait time.Duration) *loaders {
 		bookingsByUser:  dataloadgen.NewLoader(bookingsBy(s.bookings.FindBookingsByUserIDs, func(b *boxoffice.Booking) string { return b.UserID }), opt),
 		bookingsByEvent: dataloadgen.NewLoader(bookingsBy(s.bookings.FindBookingsByEventIDs, func(b *boxoffice.Booking) string { return b.EventID }), opt),
 		payments:        dataloadgen.NewLoader(byID("payment", s.bookings.FindPaymentsByBookingIDs, func(p *boxoffice.Payment) string { return p.BookingID }), opt),
-		changes:         dataloadgen.NewLoader(changesOf(s.bookings.FindChangesByBookingIDs), opt),
+		changes:         dataloadgen.NewLoader(groupedBy(s.bookings.FindChangesByBookingIDs, func(c *boxoffice.Change) string { return c.BookingID }), opt),
+		bookings:        dataloadgen.NewLoader(byID("booking", s.tickets.FindTicketBookings, func(b *boxoffice.Booking) string { return b.ID }), opt),
+		tickets:         dataloadgen.NewLoader(groupedBy(s.tickets.FindTicketsByBookingIDs, func(t *boxoffice.Ticket) string { return t.BookingID }), opt),
 	}
 }
 
@@ -56,6 +60,8 @@ func (l *loaders) clear() {
 	l.bookingsByEvent.ClearAll()
 	l.payments.ClearAll()
 	l.changes.ClearAll()
+	l.bookings.ClearAll()
+	l.tickets.ClearAll()
 }
 
 type loadersKey struct{}
@@ -135,23 +141,24 @@ func mostRecentFirst(bs []*boxoffice.Booking) []*boxoffice.Booking {
 	return bs
 }
 
-// changesOf loads the changes of many bookings in one query, each booking's
-// oldest first.
-func changesOf(find func(context.Context, []string) ([]*boxoffice.Change, error)) func(context.Context, []string) ([][]*boxoffice.Change, []error) {
-	return func(ctx context.Context, ids []string) ([][]*boxoffice.Change, []error) {
+// groupedBy adapts a batch lookup of the rows of many parents (a
+// booking's changes, its tickets) to a loader: each key gets its own rows,
+// in the order found, and an empty list if none.
+func groupedBy[T any](find func(context.Context, []string) ([]T, error), parent func(T) string) func(context.Context, []string) ([][]T, []error) {
+	return func(ctx context.Context, ids []string) ([][]T, []error) {
 		found, err := find(ctx, ids)
 		if err != nil {
 			return nil, []error{err}
 		}
-		out := make([][]*boxoffice.Change, len(ids))
+		out := make([][]T, len(ids))
 		at := make(map[string]int, len(ids))
 		for i, id := range ids {
 			at[id] = i
-			out[i] = []*boxoffice.Change{}
+			out[i] = []T{}
 		}
-		for _, c := range found {
-			if i, ok := at[c.BookingID]; ok {
-				out[i] = append(out[i], c)
+		for _, row := range found {
+			if i, ok := at[parent(row)]; ok {
+				out[i] = append(out[i], row)
 			}
 		}
 		return out, nil

@@ -9,4 +9,5 @@ type Resolver struct {
 	events   boxoffice.EventService
 	bookings boxoffice.BookingService
 	accounts boxoffice.AccountService
+	tickets  boxoffice.TicketService
 }

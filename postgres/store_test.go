@@ -73,8 +73,9 @@ func TestRoundTrips(t *testing.T) {
 			_, _, err := db.Users().Find(ctx, boxoffice.UserFilter{Email: "dave", Page: boxoffice.Page{Page: 1, Limit: 10}})
 			return err
 		}},
-		// BEGIN, lock events, lock users, expire run-out holds | insert bookings, update events, record changes, COMMIT.
-		{"BookBatch of 3 on 2 events", 8, 2, func() error {
+		// BEGIN, lock events, lock users, expire run-out holds | insert bookings, issue their tickets, update events, record
+		// changes, COMMIT.
+		{"BookBatch of 3 on 2 events", 9, 2, func() error {
 			res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
 				{UserID: u.ID, EventID: e.ID, Tickets: 1}, {UserID: u.ID, EventID: other.ID, Tickets: 2}, {UserID: u.ID, EventID: e.ID, Tickets: 3},
 			}, boxoffice.BookingTerms{})
@@ -88,8 +89,9 @@ func TestRoundTrips(t *testing.T) {
 			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}}, boxoffice.BookingTerms{})
 			return err
 		}},
-		// BEGIN, lock the event, lock the booking | update the booking, give the tickets back, record, notify, COMMIT.
-		{"cancel with its change", 8, 2, func() error {
+		// BEGIN, lock the event, lock the booking | update the booking, void its tickets, give the tickets back, record,
+		// notify, COMMIT.
+		{"cancel with its change", 9, 2, func() error {
 			return db.InTx(ctx, func(tx boxoffice.Tx) error {
 				now := boxoffice.Now()
 				b, err := tx.Bookings().Update(ctx, booked.ID, func(b *boxoffice.Booking) error { return b.Cancel(now, false) })

@@ -25,6 +25,7 @@ type Services struct {
 	Events      *Events
 	Bookings    *Bookings
 	Accounts    *Accounts
+	Tickets     *Tickets
 	Idempotency *Idempotency
 
 	stop func() // stops the batcher, the watch and the limiter New made
@@ -138,7 +139,7 @@ func New(store boxoffice.Store, opts Options) *Services {
 	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
-	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts,
+	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts, Tickets: &Tickets{base: b},
 		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)}}
 	b.react = s.react
 

@@ -48,13 +48,24 @@ func (s bookings) ByID(ctx context.Context, id string) (*boxoffice.Booking, erro
 	return b, s.fail(err, "find", "booking")
 }
 
+func (s bookings) ByIDs(ctx context.Context, ids []string) ([]*boxoffice.Booking, error) {
+	found := []*boxoffice.Booking{}
+	if ids = validIDs(ids); len(ids) == 0 {
+		return found, nil
+	}
+	var args Args
+	err := s.read(ctx, rowsOf(&found, scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE "+s.d.In(&args, "id", ids), args...))
+	return found, s.fail(err, "find", "bookings")
+}
+
 // Update locks the booking's event, then the booking (the order every
 // writer of both keeps, so none can deadlock another), applies apply (which
 // may read through the same transaction) and saves the booking's status,
-// unless apply changed neither it nor UpdatedAt. Tickets the booking stops holding go back
-// to the event; tickets it holds again (a late payment) are taken, which
-// the events' CHECK refuses if they are gone. Two round trips: the writes
-// go with the commit.
+// unless apply changed neither it nor UpdatedAt. Tickets the booking stops
+// holding go back to the event; tickets it holds again (a late payment)
+// are taken, which the events' CHECK refuses if they are gone. A booking
+// becoming CONFIRMED is issued its tickets; one leaving CONFIRMED voids
+// them. Two round trips: the writes go with the commit.
 func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.Booking) error) (*boxoffice.Booking, error) {
 	if !boxoffice.ValidID(id) {
 		return nil, notFound("booking")
@@ -82,6 +93,12 @@ func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.B
 		b.UpdatedAt, b.CancelledAt, b.ExpiresAt = Time(b.UpdatedAt), timePtr(b.CancelledAt), timePtr(b.ExpiresAt)
 		tx.Queue(exec("UPDATE bookings SET status = $2, updated_at = $3, cancelled_at = $4, expires_at = $5 WHERE id = $1",
 			b.ID, string(b.Status), b.UpdatedAt, timeOrNil(b.CancelledAt), timeOrNil(b.ExpiresAt)))
+		switch confirmed := boxoffice.BookingConfirmed; {
+		case b.Status == confirmed && was.Status != confirmed:
+			issueTickets(tx, s.d, boxoffice.NewTickets(b, nil, b.UpdatedAt))
+		case b.Status != confirmed && was.Status == confirmed:
+			voidTickets(tx, b.ID, b.UpdatedAt)
+		}
 		if delta := ticketsHeld(b.Status.HoldsTickets()) - ticketsHeld(held); delta != 0 {
 			tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - $2, updated_at = $3 WHERE id = $1",
 				b.EventID, delta*b.NumberOfTickets, b.UpdatedAt))
@@ -285,10 +302,14 @@ func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffi
 	}
 	if len(plan.Bookings) > 0 {
 		rows := make([][]any, 0, len(plan.Bookings))
+		var issued []*boxoffice.Ticket
 		for i, r := range plan.Results {
 			b := r.Booking
 			if b == nil {
 				continue
+			}
+			if b.Status == boxoffice.BookingConfirmed {
+				issued = append(issued, boxoffice.NewTickets(b, reqs[i].AttendeeNames, now)...)
 			}
 			rows = append(rows, []any{b.ID, b.UserID, b.EventID, b.NumberOfTickets, string(b.Status), timeOrNil(b.ExpiresAt),
 				b.UnitPriceCents, b.TotalCents, b.Currency, nullText(b.IdempotencyKey), b.CreatedAt, b.UpdatedAt})
@@ -302,6 +323,7 @@ func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffi
 		var args Args
 		tx.Queue(exec("INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, expires_at, unit_price_cents, "+
 			"total_cents, currency, idempotency_key, created_at, updated_at) SELECT * FROM "+s.d.Table(&args, "b", bookingTable, rows), args...))
+		issueTickets(tx, s.d, issued)
 	}
 	if len(plan.Payments) > 0 {
 		insertPayments(tx, s.d, plan.Payments)

@@ -2,16 +2,19 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
 )
 
-const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, currency, version, organizer_id, created_at, updated_at"
+const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, currency, no_transfers, version, organizer_id, created_at, updated_at"
 
 func eventTargets(e *boxoffice.Event) []any {
 	return []any{&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
-		&e.AvailableTickets, &e.PriceCents, &e.Currency, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
+		&e.AvailableTickets, &e.PriceCents, &e.Currency, &e.NoTransfers, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
 }
 
 func scanEvent(r Rows) (*boxoffice.Event, error) {
@@ -84,9 +87,9 @@ func (s events) Create(ctx context.Context, e *boxoffice.Event) error {
 		stored.OrganizerID = &id
 	}
 	err := s.write(ctx, func(tx Tx) error {
-		return tx.Run(ctx, exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		return tx.Run(ctx, exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
 			stored.ID, stored.Title, stored.Description, stored.Date, stored.Location, stored.TotalTickets,
-			stored.AvailableTickets, stored.PriceCents, stored.Currency, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt))
+			stored.AvailableTickets, stored.PriceCents, stored.Currency, stored.NoTransfers, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt))
 	})
 	if err != nil {
 		return s.fail(err, "create", "event", "organizer")
@@ -114,14 +117,64 @@ func (s events) Update(ctx context.Context, id string, apply func(*boxoffice.Eve
 		}
 		next.Date, next.UpdatedAt = Time(next.Date), Time(next.UpdatedAt)
 		tx.Queue(exec(`UPDATE events SET title = $2, description = $3, date = $4, location = $5,
-			total_tickets = $6, available_tickets = $7, price_cents = $8, version = $9, updated_at = $10
+			total_tickets = $6, available_tickets = $7, price_cents = $8, no_transfers = $9, version = $10, updated_at = $11
 			WHERE id = $1`,
 			current.ID, next.Title, next.Description, next.Date, next.Location, next.TotalTickets,
-			next.AvailableTickets, next.PriceCents, next.Version, next.UpdatedAt))
+			next.AvailableTickets, next.PriceCents, next.NoTransfers, next.Version, next.UpdatedAt))
 		return nil
 	})
 	if err != nil {
 		return nil, s.fail(err, "update", "event")
 	}
 	return next, nil
+}
+
+// SigningKey makes the event's key the first time (of two servers asking at
+// once, the first insert wins and both read it), then reads it.
+func (s events) SigningKey(ctx context.Context, eventID string) ([]byte, error) {
+	if !boxoffice.ValidID(eventID) {
+		return nil, notFound("event")
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("sqlstore: make a signing key: %w", err)
+	}
+	id := canonicalID(eventID)
+	var stored []byte
+	err := s.write(ctx, func(tx Tx) error {
+		return tx.Run(ctx,
+			exec("INSERT INTO event_keys (event_id, seed, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", id, seed, Time(boxoffice.Now())),
+			rowOf(&stored, "event", scanBytes, "SELECT seed FROM event_keys WHERE event_id = $1", id))
+	})
+	return stored, s.fail(err, "find", "signing key", "event")
+}
+
+func (s events) AddStaff(ctx context.Context, eventID, userID string, at time.Time) error {
+	if !boxoffice.ValidID(eventID) {
+		return notFound("event")
+	}
+	if !boxoffice.ValidID(userID) {
+		return notFound("user")
+	}
+	err := s.write(ctx, func(tx Tx) error {
+		return tx.Run(ctx, exec("INSERT INTO event_staff (event_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+			canonicalID(eventID), canonicalID(userID), Time(at)))
+	})
+	return s.fail(err, "add", "staff", "user")
+}
+
+func (s events) IsStaff(ctx context.Context, eventID, userID string) (bool, error) {
+	if !boxoffice.ValidID(eventID) || !boxoffice.ValidID(userID) {
+		return false, nil
+	}
+	var n int
+	err := s.read(ctx, rowOf(&n, "count", scanInt, "SELECT count(*) FROM event_staff WHERE event_id = $1 AND user_id = $2",
+		canonicalID(eventID), canonicalID(userID)))
+	return n > 0, s.fail(err, "find", "staff")
+}
+
+// scanBytes reads a one-column binary row.
+func scanBytes(r Rows) ([]byte, error) {
+	var b []byte
+	return b, r.Scan(&b)
 }

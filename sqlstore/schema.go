@@ -9,7 +9,8 @@ import (
 
 // Tables are the tables the migrations make, on every engine; goose's
 // bookkeeping is the engine's own.
-var Tables = []string{"users", "events", "bookings", "changes", "payments", "provider_events", "idempotency_keys"}
+var Tables = []string{"users", "events", "bookings", "changes", "payments", "provider_events", "idempotency_keys",
+	"event_keys", "event_staff", "tickets", "scans"}
 
 // NewSchema keeps, of lines such as "table users", "column users.email" or
 // "index users.users_email_key", those about Tables, sorted.

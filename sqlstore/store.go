@@ -46,6 +46,7 @@ func (s *Store) Driver() Driver                         { return s.d }
 func (s scope) Users() boxoffice.UserStore              { return users{s} }
 func (s scope) Events() boxoffice.EventStore            { return events{s} }
 func (s scope) Bookings() boxoffice.BookingStore        { return bookings{s} }
+func (s scope) Tickets() boxoffice.TicketStore          { return tickets{s} }
 func (s scope) Changes() boxoffice.ChangeStore          { return changes{s} }
 func (s scope) Payments() boxoffice.PaymentStore        { return payments{s} }
 func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} }

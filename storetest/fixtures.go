@@ -218,9 +218,44 @@ func AssertInvariants(t testing.TB, s boxoffice.Store) {
 				t.Errorf("booking %s: status %q with cancelledAt %v, expiresAt %v", b.ID, b.Status, b.CancelledAt, b.ExpiresAt)
 			}
 		}
+		assertTickets(t, s, bookings)
 		if e.TotalTickets-e.AvailableTickets != sold {
 			t.Errorf("event %s: total %d - available %d = %d, but its PENDING and CONFIRMED bookings hold %d tickets",
 				e.ID, e.TotalTickets, e.AvailableTickets, e.TotalTickets-e.AvailableTickets, sold)
+		}
+	}
+}
+
+// assertTickets checks that each CONFIRMED booking has one ticket per
+// seat, none void, and that no other booking has a valid ticket (one used
+// before its booking was cancelled stays used: it was).
+func assertTickets(t testing.TB, s boxoffice.Store, bookings []*boxoffice.Booking) {
+	t.Helper()
+	ids := bookingIDs(bookings)
+	tickets := []*boxoffice.Ticket{}
+	for len(ids) > 0 { // in slices, as the API asks for them
+		n := min(len(ids), 500)
+		got, err := s.Tickets().ByBookingIDs(context.Background(), ids[:n])
+		if err != nil {
+			t.Fatalf("tickets of bookings: %v", err)
+		}
+		tickets, ids = append(tickets, got...), ids[n:]
+	}
+	live, valid := map[string]int{}, map[string]int{}
+	for _, tk := range tickets {
+		if tk.Status != boxoffice.TicketVoid {
+			live[tk.BookingID]++
+		}
+		if tk.Status == boxoffice.TicketValid {
+			valid[tk.BookingID]++
+		}
+	}
+	for _, b := range bookings {
+		switch {
+		case b.Status == boxoffice.BookingConfirmed && live[b.ID] != b.NumberOfTickets:
+			t.Errorf("booking %s, confirmed with %d seats: %d tickets not void", b.ID, b.NumberOfTickets, live[b.ID])
+		case b.Status != boxoffice.BookingConfirmed && valid[b.ID] != 0:
+			t.Errorf("booking %s, %s: %d valid tickets, want none", b.ID, b.Status, valid[b.ID])
 		}
 	}
 }
@@ -335,6 +370,7 @@ func diffEvent(got, want *boxoffice.Event) string {
 	add("TotalTickets", got.TotalTickets, want.TotalTickets)
 	add("AvailableTickets", got.AvailableTickets, want.AvailableTickets)
 	add("PriceCents", got.PriceCents, want.PriceCents)
+	add("NoTransfers", got.NoTransfers, want.NoTransfers)
 	add("Version", got.Version, want.Version)
 	switch {
 	case (got.OrganizerID == nil) != (want.OrganizerID == nil):

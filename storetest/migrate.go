@@ -101,6 +101,39 @@ func testMigrations(t *testing.T, open Opener) {
 		wantSchema(t, e)
 	})
 
+	// The tickets migration gives the bookings confirmed before it their
+	// tickets, one per seat, valid, held by the buyer.
+	t.Run("TicketsForBookingsConfirmedBefore", func(t *testing.T) {
+		ctx := t.Context()
+		e := Migrated(t, open)
+		ann := MustCreateUser(t, e, "Ann")
+		ev := MustCreateEvent(t, e, 10, time.Hour)
+		b := MustBook(t, e, ann, ev, 3)
+		if _, err := cancelBooking(ctx, e, MustBook(t, e, ann, ev, 2).ID, Tick()); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			states := mustStatus(t, e)
+			newest := states[len(states)-1-boxoffice.Pending(states)]
+			if newest.Version < ticketsMigration {
+				break
+			}
+			if _, err := e.MigrateDown(ctx); err != nil {
+				t.Fatalf("MigrateDown: %v", err)
+			}
+		}
+		if _, err := e.MigrateUp(ctx); err != nil {
+			t.Fatalf("MigrateUp: %v", err)
+		}
+		ts := wantTickets(t, e, b.ID, 3, 3)
+		for _, tk := range ts {
+			if tk.OwnerID != ann.ID || tk.EventID != ev.ID || tk.Version != 1 || !boxoffice.ValidID(tk.ID) {
+				t.Errorf("ticket made by the migration: %+v", tk)
+			}
+		}
+		AssertInvariants(t, e)
+	})
+
 	t.Run("DropSchemaCreateSchemaUp", func(t *testing.T) {
 		ctx := t.Context()
 		e := Migrated(t, open)
@@ -131,6 +164,9 @@ func testMigrations(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// ticketsMigration is the version of the migration that makes tickets.
+const ticketsMigration = 6
 
 func mustStatus(t *testing.T, e Engine) []boxoffice.MigrationState {
 	t.Helper()

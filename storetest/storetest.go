@@ -33,7 +33,7 @@ type Opener = func(t *testing.T) Engine
 // Run runs the conformance suite against the engines open returns, one
 // fresh engine per case. The cases are subtests, grouped by concept:
 // Migrations, Schema, Changes, Transactions, Users, Events, Bookings,
-// Accounts, Errors, IDs and Race.
+// Accounts, Errors, IDs and Race; Tickets after Orders.
 func Run(t *testing.T, open func(t *testing.T) Engine) {
 	t.Helper()
 	groups := []struct {
@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Changes", testChanges},
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
+		{"Tickets", testTickets},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},

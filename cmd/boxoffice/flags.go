@@ -39,7 +39,7 @@ func exitCode(err error) int {
 func report(stderr io.Writer, err error) {
 	var ue *usageError
 	switch {
-	case err == nil, errors.Is(err, errHelpShown):
+	case err == nil, errors.Is(err, errHelpShown), errors.Is(err, errNotAdmitted):
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "boxoffice: %s\n\n%s", ue.msg, ue.usage)
 	default:

@@ -26,6 +26,7 @@ func commands() []command {
 		{"schema", "`schema create` creates DB_SCHEMA; `schema drop` drops every table in it", runSchema},
 		{"users", "`users create --email E --username U --role admin --password-stdin` creates an account", runUsers},
 		{"token", "`token --email E` prints a bearer token for an existing user", runToken},
+		{"checkin", "`checkin --bundle FILE CODE` checks a ticket code against a check-in bundle, offline", runCheckin},
 		{"jobs", "lists the background jobs that failed; `jobs retry ID` runs one again", runJobs},
 		{"bench", "load-test a boxoffice (or original-API) server: hot, spread, read or mixed", runBench},
 		{"version", "print the version", runVersion},

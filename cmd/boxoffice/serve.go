@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/boxoffice/boxoffice/downloads"
 	"github.com/boxoffice/boxoffice/graph"
 	"github.com/boxoffice/boxoffice/metrics"
 	"github.com/boxoffice/boxoffice/ratelimit"
@@ -98,10 +99,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
-			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Logger: log,
+			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Logger: log,
 			Introspection: cfg.Introspection, Metrics: m, Idempotency: svc.Idempotency,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
+		Downloads:      downloads.Routes(svc.Tickets, log),
 		Checks:         checks,
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,

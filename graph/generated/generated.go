@@ -5,6 +5,7 @@ package generated
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -31,10 +32,12 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Booking() BookingResolver
 	BookingChange() BookingChangeResolver
+	CheckIn() CheckInResolver
 	Event() EventResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
 	Query() QueryResolver
+	Ticket() TicketResolver
 	User() UserResolver
 }
 
@@ -60,6 +63,7 @@ type ComplexityRoot struct {
 		NumberOfTickets func(childComplexity int) int
 		Payment         func(childComplexity int) int
 		Status          func(childComplexity int) int
+		Tickets         func(childComplexity int) int
 		Total           func(childComplexity int) int
 		UnitPrice       func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
@@ -74,9 +78,18 @@ type ComplexityRoot struct {
 		Kind   func(childComplexity int) int
 	}
 
+	CheckIn struct {
+		At               func(childComplexity int) int
+		Conflict         func(childComplexity int) int
+		FirstCheckedInAt func(childComplexity int) int
+		Result           func(childComplexity int) int
+		Ticket           func(childComplexity int) int
+	}
+
 	Event struct {
 		AvailableTickets func(childComplexity int) int
 		Bookings         func(childComplexity int, limit *int) int
+		CheckedIn        func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Currency         func(childComplexity int) int
 		Date             func(childComplexity int) int
@@ -86,22 +99,28 @@ type ComplexityRoot struct {
 		Price            func(childComplexity int) int
 		Title            func(childComplexity int) int
 		TotalTickets     func(childComplexity int) int
+		TransfersAllowed func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 		Version          func(childComplexity int) int
 	}
 
 	Mutation struct {
-		CancelBooking  func(childComplexity int, id string) int
-		ChangePassword func(childComplexity int, input model.ChangePasswordInput) int
-		CreateBooking  func(childComplexity int, input model.CreateBookingInput, userID string) int
-		CreateEvent    func(childComplexity int, input model.CreateEventInput) int
-		CreateUser     func(childComplexity int, input model.CreateUserInput) int
-		PayBooking     func(childComplexity int, id string, input *model.PayBookingInput) int
-		SetUserRole    func(childComplexity int, userID string, role boxoffice.Role) int
-		SignIn         func(childComplexity int, input model.SignInInput) int
-		SignOut        func(childComplexity int) int
-		SignUp         func(childComplexity int, input boxoffice.SignUpInput) int
-		UpdateEvent    func(childComplexity int, id string, input model.UpdateEventInput) int
+		AddEventStaff   func(childComplexity int, eventID string, userID string) int
+		CancelBooking   func(childComplexity int, id string) int
+		ChangePassword  func(childComplexity int, input model.ChangePasswordInput) int
+		CheckIn         func(childComplexity int, eventID string, code string) int
+		CheckInScans    func(childComplexity int, eventID string, scans []*model.ScanInput) int
+		CreateBooking   func(childComplexity int, input model.CreateBookingInput, userID string) int
+		CreateEvent     func(childComplexity int, input model.CreateEventInput) int
+		CreateUser      func(childComplexity int, input model.CreateUserInput) int
+		PayBooking      func(childComplexity int, id string, input *model.PayBookingInput) int
+		SetAttendeeName func(childComplexity int, ticketID string, name string) int
+		SetUserRole     func(childComplexity int, userID string, role boxoffice.Role) int
+		SignIn          func(childComplexity int, input model.SignInInput) int
+		SignOut         func(childComplexity int) int
+		SignUp          func(childComplexity int, input boxoffice.SignUpInput) int
+		TransferTicket  func(childComplexity int, id string, toEmail string) int
+		UpdateEvent     func(childComplexity int, id string, input model.UpdateEventInput) int
 	}
 
 	PaginatedBookingsResponse struct {
@@ -138,13 +157,28 @@ type ComplexityRoot struct {
 	Query struct {
 		Booking        func(childComplexity int, id string) int
 		Bookings       func(childComplexity int, filter *model.BookingFilterInput, pagination *model.PaginationInput) int
+		CheckInKey     func(childComplexity int, eventID string) int
 		Event          func(childComplexity int, id string) int
 		Events         func(childComplexity int, pagination *model.PaginationInput) int
 		Me             func(childComplexity int) int
+		MyTickets      func(childComplexity int) int
 		PopularEvents  func(childComplexity int, limit *int) int
+		Ticket         func(childComplexity int, id string) int
 		UpcomingEvents func(childComplexity int, limit *int) int
 		User           func(childComplexity int, id string) int
 		Users          func(childComplexity int, filter *model.UserFilterInput, pagination *model.PaginationInput) int
+	}
+
+	Ticket struct {
+		AttendeeName func(childComplexity int) int
+		Booking      func(childComplexity int) int
+		CheckedInAt  func(childComplexity int) int
+		Code         func(childComplexity int) int
+		Event        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Owner        func(childComplexity int) int
+		QRSVG        func(childComplexity int) int
+		Status       func(childComplexity int) int
 	}
 
 	User struct {
@@ -169,12 +203,20 @@ type BookingResolver interface {
 
 	Payment(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Payment, error)
 	History(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.BookingHistoryEntry, error)
+
+	Tickets(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.Ticket, error)
 }
 type BookingChangeResolver interface {
 	Actor(ctx context.Context, obj *boxoffice.BookingHistoryEntry) (*boxoffice.User, error)
 }
+type CheckInResolver interface {
+	Conflict(ctx context.Context, obj *boxoffice.CheckIn) (*string, error)
+}
 type EventResolver interface {
 	Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error)
+
+	TransfersAllowed(ctx context.Context, obj *boxoffice.Event) (bool, error)
+	CheckedIn(ctx context.Context, obj *boxoffice.Event) (int, error)
 }
 type MutationResolver interface {
 	SignUp(ctx context.Context, input boxoffice.SignUpInput) (*boxoffice.AuthPayload, error)
@@ -187,6 +229,11 @@ type MutationResolver interface {
 	PayBooking(ctx context.Context, id string, input *model.PayBookingInput) (*boxoffice.Booking, error)
 	CreateEvent(ctx context.Context, input model.CreateEventInput) (*boxoffice.Event, error)
 	UpdateEvent(ctx context.Context, id string, input model.UpdateEventInput) (*boxoffice.Event, error)
+	CheckIn(ctx context.Context, eventID string, code string) (*boxoffice.CheckIn, error)
+	CheckInScans(ctx context.Context, eventID string, scans []*model.ScanInput) ([]*boxoffice.CheckIn, error)
+	AddEventStaff(ctx context.Context, eventID string, userID string) (*boxoffice.Event, error)
+	TransferTicket(ctx context.Context, id string, toEmail string) (*boxoffice.Ticket, error)
+	SetAttendeeName(ctx context.Context, ticketID string, name string) (*boxoffice.Ticket, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*boxoffice.User, error)
 }
 type PaymentResolver interface {
@@ -200,8 +247,19 @@ type QueryResolver interface {
 	Events(ctx context.Context, pagination *model.PaginationInput) (*model.PaginatedEventsResponse, error)
 	PopularEvents(ctx context.Context, limit *int) ([]*boxoffice.Event, error)
 	UpcomingEvents(ctx context.Context, limit *int) ([]*boxoffice.Event, error)
+	MyTickets(ctx context.Context) ([]*boxoffice.Ticket, error)
+	Ticket(ctx context.Context, id string) (*boxoffice.Ticket, error)
+	CheckInKey(ctx context.Context, eventID string) (string, error)
 	User(ctx context.Context, id string) (*boxoffice.User, error)
 	Users(ctx context.Context, filter *model.UserFilterInput, pagination *model.PaginationInput) (*model.PaginatedUsersResponse, error)
+}
+type TicketResolver interface {
+	Booking(ctx context.Context, obj *boxoffice.Ticket) (*boxoffice.Booking, error)
+	Event(ctx context.Context, obj *boxoffice.Ticket) (*boxoffice.Event, error)
+	Owner(ctx context.Context, obj *boxoffice.Ticket) (*boxoffice.User, error)
+	AttendeeName(ctx context.Context, obj *boxoffice.Ticket) (*string, error)
+	Code(ctx context.Context, obj *boxoffice.Ticket) (string, error)
+	QRSVG(ctx context.Context, obj *boxoffice.Ticket) (string, error)
 }
 type UserResolver interface {
 	Email(ctx context.Context, obj *boxoffice.User) (string, error)
@@ -312,6 +370,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.Status(childComplexity), true
+	case "Booking.tickets":
+		if e.ComplexityRoot.Booking.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Tickets(childComplexity), true
 	case "Booking.total":
 		if e.ComplexityRoot.Booking.Total == nil {
 			break
@@ -368,6 +432,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BookingChange.Kind(childComplexity), true
 
+	case "CheckIn.at":
+		if e.ComplexityRoot.CheckIn.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckIn.At(childComplexity), true
+	case "CheckIn.conflict":
+		if e.ComplexityRoot.CheckIn.Conflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckIn.Conflict(childComplexity), true
+	case "CheckIn.firstCheckedInAt":
+		if e.ComplexityRoot.CheckIn.FirstCheckedInAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckIn.FirstCheckedInAt(childComplexity), true
+	case "CheckIn.result":
+		if e.ComplexityRoot.CheckIn.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckIn.Result(childComplexity), true
+	case "CheckIn.ticket":
+		if e.ComplexityRoot.CheckIn.Ticket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckIn.Ticket(childComplexity), true
+
 	case "Event.availableTickets":
 		if e.ComplexityRoot.Event.AvailableTickets == nil {
 			break
@@ -385,6 +480,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Bookings(childComplexity, args["limit"].(*int)), true
+	case "Event.checkedIn":
+		if e.ComplexityRoot.Event.CheckedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.CheckedIn(childComplexity), true
 	case "Event.createdAt":
 		if e.ComplexityRoot.Event.CreatedAt == nil {
 			break
@@ -439,6 +540,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.TotalTickets(childComplexity), true
+	case "Event.transfersAllowed":
+		if e.ComplexityRoot.Event.TransfersAllowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.TransfersAllowed(childComplexity), true
 	case "Event.updatedAt":
 		if e.ComplexityRoot.Event.UpdatedAt == nil {
 			break
@@ -452,6 +559,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Event.Version(childComplexity), true
 
+	case "Mutation.addEventStaff":
+		if e.ComplexityRoot.Mutation.AddEventStaff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addEventStaff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddEventStaff(childComplexity, args["eventId"].(string), args["userId"].(string)), true
 	case "Mutation.cancelBooking":
 		if e.ComplexityRoot.Mutation.CancelBooking == nil {
 			break
@@ -474,6 +592,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(model.ChangePasswordInput)), true
+	case "Mutation.checkIn":
+		if e.ComplexityRoot.Mutation.CheckIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckIn(childComplexity, args["eventId"].(string), args["code"].(string)), true
+	case "Mutation.checkInScans":
+		if e.ComplexityRoot.Mutation.CheckInScans == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkInScans_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckInScans(childComplexity, args["eventId"].(string), args["scans"].([]*model.ScanInput)), true
 	case "Mutation.createBooking":
 		if e.ComplexityRoot.Mutation.CreateBooking == nil {
 			break
@@ -518,6 +658,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PayBooking(childComplexity, args["id"].(string), args["input"].(*model.PayBookingInput)), true
+	case "Mutation.setAttendeeName":
+		if e.ComplexityRoot.Mutation.SetAttendeeName == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setAttendeeName_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAttendeeName(childComplexity, args["ticketId"].(string), args["name"].(string)), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -557,6 +708,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(boxoffice.SignUpInput)), true
+	case "Mutation.transferTicket":
+		if e.ComplexityRoot.Mutation.TransferTicket == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferTicket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferTicket(childComplexity, args["id"].(string), args["toEmail"].(string)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -709,6 +871,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Bookings(childComplexity, args["filter"].(*model.BookingFilterInput), args["pagination"].(*model.PaginationInput)), true
+	case "Query.checkInKey":
+		if e.ComplexityRoot.Query.CheckInKey == nil {
+			break
+		}
+
+		args, err := ec.field_Query_checkInKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CheckInKey(childComplexity, args["eventId"].(string)), true
 	case "Query.event":
 		if e.ComplexityRoot.Query.Event == nil {
 			break
@@ -738,6 +911,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.myTickets":
+		if e.ComplexityRoot.Query.MyTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyTickets(childComplexity), true
 	case "Query.popularEvents":
 		if e.ComplexityRoot.Query.PopularEvents == nil {
 			break
@@ -749,6 +928,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PopularEvents(childComplexity, args["limit"].(*int)), true
+	case "Query.ticket":
+		if e.ComplexityRoot.Query.Ticket == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ticket_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ticket(childComplexity, args["id"].(string)), true
 	case "Query.upcomingEvents":
 		if e.ComplexityRoot.Query.UpcomingEvents == nil {
 			break
@@ -782,6 +972,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["filter"].(*model.UserFilterInput), args["pagination"].(*model.PaginationInput)), true
+
+	case "Ticket.attendeeName":
+		if e.ComplexityRoot.Ticket.AttendeeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.AttendeeName(childComplexity), true
+	case "Ticket.booking":
+		if e.ComplexityRoot.Ticket.Booking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Booking(childComplexity), true
+	case "Ticket.checkedInAt":
+		if e.ComplexityRoot.Ticket.CheckedInAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.CheckedInAt(childComplexity), true
+	case "Ticket.code":
+		if e.ComplexityRoot.Ticket.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Code(childComplexity), true
+	case "Ticket.event":
+		if e.ComplexityRoot.Ticket.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Event(childComplexity), true
+	case "Ticket.id":
+		if e.ComplexityRoot.Ticket.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.ID(childComplexity), true
+	case "Ticket.owner":
+		if e.ComplexityRoot.Ticket.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Owner(childComplexity), true
+	case "Ticket.qrSvg":
+		if e.ComplexityRoot.Ticket.QRSVG == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.QRSVG(childComplexity), true
+	case "Ticket.status":
+		if e.ComplexityRoot.Ticket.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Ticket.Status(childComplexity), true
 
 	case "User.bookings":
 		if e.ComplexityRoot.User.Bookings == nil {
@@ -847,6 +1092,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("PaginationInput", ec.unmarshalInputPaginationInput),
 			graphql.NewInputUnmarshaler("PayBookingInput", ec.unmarshalInputPayBookingInput),
+			graphql.NewInputUnmarshaler("ScanInput", ec.unmarshalInputScanInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
@@ -1199,6 +1445,8 @@ input CreateEventInput {
   totalTickets: Int!
   """0 to 999999.99, at most two decimals."""
   price: Float!
+  """Whether its tickets may be given to someone else; default true."""
+  transfersAllowed: Boolean
 }
 
 """
@@ -1214,6 +1462,7 @@ input UpdateEventInput {
   totalTickets: Int
   """0 to 999999.99, at most two decimals."""
   price: Float
+  transfersAllowed: Boolean
   """The event's current version; CONFLICT if someone changed it since."""
   version: Int!
 }
@@ -1316,6 +1565,135 @@ type Query
 
 """Writes."""
 type Mutation
+`, BuiltIn: false},
+	{Name: "../schema/ticket.graphqls", Input: `"""Where a ticket is."""
+enum TicketStatus {
+  """Lets its holder in, once."""
+  VALID
+  """Checked in at the door."""
+  USED
+  """Its booking was cancelled or refunded."""
+  VOID
+}
+
+"""
+One seat of a CONFIRMED booking: what its holder shows at the door. Its
+holder, the event's organizer and staff, and admins see it; for anyone
+else it does not exist (NOT_FOUND).
+"""
+type Ticket {
+  id: ID!
+  booking: Booking!
+  event: Event!
+  """Who holds it: the buyer, until they transfer it."""
+  owner: User!
+  attendeeName: String
+  """
+  What the QR code holds: the ticket, signed with its event's key, so a
+  door verifies it offline with checkInKey. A transfer gives the ticket a
+  new code and voids the old one.
+  """
+  code: String!
+  """The QR code of ` + "`" + `code` + "`" + `, as an SVG document."""
+  qrSvg: String!
+  status: TicketStatus!
+  checkedInAt: DateTime
+}
+
+"""What a scan at the door says."""
+enum CheckInResult {
+  """Let them in: the ticket is now USED."""
+  OK
+  """Used before: firstCheckedInAt says when."""
+  ALREADY_CHECKED_IN
+  """Cancelled, refunded, or transferred away (an old code)."""
+  VOID
+  """A genuine ticket of another event."""
+  WRONG_EVENT
+  """Not a ticket code of ours: forged, damaged, or something else."""
+  INVALID
+}
+
+"""The outcome of one scan."""
+type CheckIn {
+  result: CheckInResult!
+  """The ticket scanned; null for INVALID and WRONG_EVENT."""
+  ticket: Ticket
+  """When it was scanned."""
+  at: DateTime!
+  """ALREADY_CHECKED_IN: when it was first scanned."""
+  firstCheckedInAt: DateTime
+  """
+  checkInScans only: the scan met another of the same ticket; the earliest
+  wins, and this says which.
+  """
+  conflict: String
+}
+
+"""A scan a door made offline, uploaded later."""
+input ScanInput {
+  """The scanned code."""
+  code: String!
+  """When the door scanned it: the earliest scan of a ticket wins."""
+  at: DateTime!
+  """Which door or device, to tell scans apart; at most 200 characters."""
+  device: String
+}
+
+extend type Booking {
+  """CONFIRMED: one ticket per seat, those the caller may see; otherwise empty."""
+  tickets: [Ticket!]!
+}
+
+extend type Event {
+  """Whether its tickets may be given to someone else (transferTicket). Default true."""
+  transfersAllowed: Boolean!
+  """Tickets checked in. The event's organizer, staff and admins; FORBIDDEN for anyone else."""
+  checkedIn: Int!
+}
+
+extend type Query {
+  """The tickets the caller holds, newest first."""
+  myTickets: [Ticket!]!
+
+  """A ticket: its holder, the event's organizer and staff, admins."""
+  ticket(id: ID!): Ticket!
+
+  """
+  The Ed25519 public key (base64) that verifies the event's ticket codes,
+  offline. Anyone.
+  """
+  checkInKey(eventId: ID!): String!
+}
+
+extend type Mutation {
+  """
+  Check a scanned code in at the door: the event's organizer, its staff
+  and admins. Of two doors scanning one ticket at once, exactly one is
+  told OK.
+  """
+  checkIn(eventId: ID!, code: String!): CheckIn!
+
+  """
+  Upload scans a door made offline (1 to 1000), each with its time: the
+  earliest scan of a ticket wins; every scan is kept and answered, in the
+  order sent, with conflicts reported.
+  """
+  checkInScans(eventId: ID!, scans: [ScanInput!]!): [CheckIn!]!
+
+  """Let a user check the event's tickets in: its organizer and admins."""
+  addEventStaff(eventId: ID!, userId: ID!): Event!
+
+  """
+  Give a ticket to the user with this email: its holder, before the event
+  starts, not a used one, where the event allows it. NOT_FOUND for an
+  email without an account (none is made). The old code is void at once.
+  """
+  transferTicket(id: ID!, toEmail: String!): Ticket!
+
+  """Name who uses a ticket (1 to 200 characters): its holder, the event's organizer and admins, until the event starts."""
+  setAttendeeName(ticketId: ID!, name: String!): Ticket!
+}
 `, BuiltIn: false},
 	{Name: "../schema/user.graphqls", Input: `"""A person who books tickets."""
 type User {
@@ -1430,6 +1808,8 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_updatedAt(ctx, field)
 	case "cancelledAt":
 		return ec.fieldContext_Booking_cancelledAt(ctx, field)
+	case "tickets":
+		return ec.fieldContext_Booking_tickets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Booking", field.Name)
 }
@@ -1446,6 +1826,22 @@ func (ec *executionContext) childFields_BookingChange(ctx context.Context, field
 		return ec.fieldContext_BookingChange_detail(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BookingChange", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckIn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_CheckIn_result(ctx, field)
+	case "ticket":
+		return ec.fieldContext_CheckIn_ticket(ctx, field)
+	case "at":
+		return ec.fieldContext_CheckIn_at(ctx, field)
+	case "firstCheckedInAt":
+		return ec.fieldContext_CheckIn_firstCheckedInAt(ctx, field)
+	case "conflict":
+		return ec.fieldContext_CheckIn_conflict(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckIn", field.Name)
 }
 
 func (ec *executionContext) childFields_Event(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1476,6 +1872,10 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Event_updatedAt(ctx, field)
+	case "transfersAllowed":
+		return ec.fieldContext_Event_transfersAllowed(ctx, field)
+	case "checkedIn":
+		return ec.fieldContext_Event_checkedIn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -1540,6 +1940,30 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_clientSecret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Ticket_id(ctx, field)
+	case "booking":
+		return ec.fieldContext_Ticket_booking(ctx, field)
+	case "event":
+		return ec.fieldContext_Ticket_event(ctx, field)
+	case "owner":
+		return ec.fieldContext_Ticket_owner(ctx, field)
+	case "attendeeName":
+		return ec.fieldContext_Ticket_attendeeName(ctx, field)
+	case "code":
+		return ec.fieldContext_Ticket_code(ctx, field)
+	case "qrSvg":
+		return ec.fieldContext_Ticket_qrSvg(ctx, field)
+	case "status":
+		return ec.fieldContext_Ticket_status(ctx, field)
+	case "checkedInAt":
+		return ec.fieldContext_Ticket_checkedInAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1692,6 +2116,28 @@ func (ec *executionContext) field_Event_bookings_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addEventStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1717,6 +2163,50 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkInScans_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scans",
+		func(ctx context.Context, v any) ([]*model.ScanInput, error) {
+			return ec.unmarshalNScanInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐScanInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scans"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
 	return args, nil
 }
 
@@ -1792,6 +2282,28 @@ func (ec *executionContext) field_Mutation_payBooking_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setAttendeeName_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ticketId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ticketId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setUserRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1839,6 +2351,28 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transferTicket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toEmail",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toEmail"] = arg1
 	return args, nil
 }
 
@@ -1914,6 +2448,20 @@ func (ec *executionContext) field_Query_bookings_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_checkInKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_event_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1953,6 +2501,20 @@ func (ec *executionContext) field_Query_popularEvents_args(ctx context.Context, 
 		return nil, err
 	}
 	args["limit"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ticket_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2576,6 +3138,38 @@ func (ec *executionContext) fieldContext_Booking_cancelledAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Booking", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Booking_tickets(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().Tickets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BookingChange_at(ctx context.Context, field graphql.CollectedField, obj *boxoffice.BookingHistoryEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2675,6 +3269,130 @@ func (ec *executionContext) _BookingChange_detail(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_BookingChange_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BookingChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _CheckIn_result(ctx context.Context, field graphql.CollectedField, obj *boxoffice.CheckIn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckIn_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v boxoffice.CheckInResult) graphql.Marshaler {
+			return ec.marshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckIn_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckIn", field, false, false, "CheckInResult")
+}
+
+func (ec *executionContext) _CheckIn_ticket(ctx context.Context, field graphql.CollectedField, obj *boxoffice.CheckIn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckIn_ticket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ticket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalOTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CheckIn_ticket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CheckIn",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CheckIn_at(ctx context.Context, field graphql.CollectedField, obj *boxoffice.CheckIn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckIn_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckIn_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckIn", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CheckIn_firstCheckedInAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.CheckIn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckIn_firstCheckedInAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstCheckedInAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CheckIn_firstCheckedInAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckIn", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CheckIn_conflict(ctx context.Context, field graphql.CollectedField, obj *boxoffice.CheckIn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckIn_conflict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CheckIn().Conflict(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CheckIn_conflict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckIn", field, true, true, "String")
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
@@ -2995,6 +3713,52 @@ func (ec *executionContext) _Event_updatedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Event_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Event_transfersAllowed(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_transfersAllowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().TransfersAllowed(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_transfersAllowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Event_checkedIn(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_checkedIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().CheckedIn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_checkedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3410,6 +4174,226 @@ func (ec *executionContext) fieldContext_Mutation_updateEvent(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckIn(ctx, fc.Args["eventId"].(string), fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.CheckIn) graphql.Marshaler {
+			return ec.marshalNCheckIn2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐCheckIn(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckIn(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkInScans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkInScans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckInScans(ctx, fc.Args["eventId"].(string), fc.Args["scans"].([]*model.ScanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.CheckIn) graphql.Marshaler {
+			return ec.marshalNCheckIn2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐCheckInᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkInScans(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckIn(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkInScans_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addEventStaff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addEventStaff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddEventStaff(ctx, fc.Args["eventId"].(string), fc.Args["userId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addEventStaff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addEventStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferTicket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferTicket(ctx, fc.Args["id"].(string), fc.Args["toEmail"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferTicket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferTicket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setAttendeeName(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setAttendeeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetAttendeeName(ctx, fc.Args["ticketId"].(string), fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setAttendeeName(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setAttendeeName_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4220,6 +5204,126 @@ func (ec *executionContext) fieldContext_Query_upcomingEvents(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myTickets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyTickets(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ticket(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ticket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ticket(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+			return ec.marshalNTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ticket(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Ticket(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ticket_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_checkInKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_checkInKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CheckInKey(ctx, fc.Args["eventId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_checkInKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_checkInKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4382,6 +5486,240 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Ticket_booking(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_booking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().Booking(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Booking) graphql.Marshaler {
+			return ec.marshalNBooking2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBooking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_booking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_event(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().Event(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_owner(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Ticket",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Ticket_attendeeName(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_attendeeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().AttendeeName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_attendeeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, true, true, "String")
+}
+
+func (ec *executionContext) _Ticket_code(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().Code(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, true, true, "String")
+}
+
+func (ec *executionContext) _Ticket_qrSvg(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_qrSvg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Ticket().QRSVG(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_qrSvg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, true, true, "String")
+}
+
+func (ec *executionContext) _Ticket_status(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v boxoffice.TicketStatus) graphql.Marshaler {
+			return ec.marshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "TicketStatus")
+}
+
+func (ec *executionContext) _Ticket_checkedInAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Ticket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Ticket_checkedInAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedInAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Ticket_checkedInAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Ticket", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.User) (ret graphql.Marshaler) {
@@ -5818,7 +7156,7 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price"}
+	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price", "transfersAllowed"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5867,6 +7205,13 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.Price = data
+		case "transfersAllowed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfersAllowed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TransfersAllowed = data
 		}
 	}
 	return it, nil
@@ -6038,6 +7383,62 @@ func UnmarshalPayBookingInput(ctx context.Context, raw any) (model.PayBookingInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScanInput(ctx context.Context, obj any) (model.ScanInput, error) {
+	var it model.ScanInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "at", "device"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "device":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("device"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Device = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScanInput unmarshals raw into the ScanInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScanInput(ctx context.Context, raw any) (model.ScanInput, error) {
+	var out model.ScanInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScanInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSignInInput(ctx context.Context, obj any) (model.SignInInput, error) {
 	var it model.SignInInput
 	if obj == nil {
@@ -6154,7 +7555,7 @@ func (ec *executionContext) unmarshalInputUpdateEventInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price", "version"}
+	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price", "transfersAllowed", "version"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6203,6 +7604,13 @@ func (ec *executionContext) unmarshalInputUpdateEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.Price = data
+		case "transfersAllowed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transfersAllowed"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TransfersAllowed = data
 		case "version":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
 			data, err := ec.unmarshalNInt2int(ctx, v)
@@ -6422,6 +7830,12 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tickets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Booking_tickets(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6471,6 +7885,60 @@ func (ec *executionContext) _BookingChange(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var checkInImplementors = []string{"CheckIn"}
+
+func (ec *executionContext) _CheckIn(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.CheckIn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, checkInImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CheckIn")
+		case "result":
+			out.Values[i] = ec._CheckIn_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ticket":
+			out.Values[i] = ec._CheckIn_ticket(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._CheckIn_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstCheckedInAt":
+			out.Values[i] = ec._CheckIn_firstCheckedInAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conflict":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CheckIn_conflict(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6565,6 +8033,18 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "transfersAllowed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_transfersAllowed(ctx, field, obj)
+				})
+		case "checkedIn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_checkedIn(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6667,6 +8147,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkInScans":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkInScans(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addEventStaff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addEventStaff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferTicket":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferTicket(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setAttendeeName":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setAttendeeName(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -6964,6 +8479,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upcomingEvents(ctx, field)
 				})
+		case "myTickets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myTickets(ctx, field)
+				})
+		case "ticket":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ticket(ctx, field)
+				})
+		case "checkInKey":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_checkInKey(ctx, field)
+				})
 		case "user":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -6988,6 +8521,85 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				return ec._Query___schema(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ticketImplementors = []string{"Ticket"}
+
+func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.Ticket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Ticket")
+		case "id":
+			out.Values[i] = ec._Ticket_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "booking":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_booking(ctx, field, obj)
+				})
+		case "event":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_event(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_owner(ctx, field, obj)
+				})
+		case "attendeeName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_attendeeName(ctx, field, obj)
+				})
+		case "code":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_code(ctx, field, obj)
+				})
+		case "qrSvg":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Ticket_qrSvg(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Ticket_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "checkedInAt":
+			out.Values[i] = ec._Ticket_checkedInAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -7540,6 +9152,62 @@ func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋboxoffi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCheckIn2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐCheckInᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.CheckIn) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCheckIn2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐCheckIn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCheckIn2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐCheckIn(ctx context.Context, sel ast.SelectionSet, v *boxoffice.CheckIn) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CheckIn!")
+		return graphql.Null
+	}
+	return ec._CheckIn(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult(ctx context.Context, v any) (boxoffice.CheckInResult, error) {
+	tmp, err := model.UnmarshalString(v)
+	res := unmarshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult(ctx context.Context, sel ast.SelectionSet, v boxoffice.CheckInResult) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalString(marshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CheckInResult!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult = map[string]boxoffice.CheckInResult{
+		"OK":                 boxoffice.CheckInOK,
+		"ALREADY_CHECKED_IN": boxoffice.CheckInAlreadyCheckedIn,
+		"VOID":               boxoffice.CheckInVoid,
+		"WRONG_EVENT":        boxoffice.CheckInWrongEvent,
+		"INVALID":            boxoffice.CheckInInvalid,
+	}
+	marshalNCheckInResult2githubᚗcomᚋboxofficeᚋboxofficeᚐCheckInResult = map[boxoffice.CheckInResult]string{
+		boxoffice.CheckInOK:               "OK",
+		boxoffice.CheckInAlreadyCheckedIn: "ALREADY_CHECKED_IN",
+		boxoffice.CheckInVoid:             "VOID",
+		boxoffice.CheckInWrongEvent:       "WRONG_EVENT",
+		boxoffice.CheckInInvalid:          "INVALID",
+	}
+)
+
 func (ec *executionContext) unmarshalNCreateBookingInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreateBookingInput(ctx context.Context, v any) (model.CreateBookingInput, error) {
 	res, err := ec.unmarshalInputCreateBookingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7719,6 +9387,25 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNScanInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐScanInputᚄ(ctx context.Context, v any) ([]*model.ScanInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScanInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScanInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐScanInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScanInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐScanInput(ctx context.Context, v any) (*model.ScanInput, error) {
+	res, err := ec.unmarshalInputScanInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSignInInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐSignInInput(ctx context.Context, v any) (model.SignInInput, error) {
 	res, err := ec.unmarshalInputSignInInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7742,6 +9429,58 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	}
 	return res
 }
+
+func (ec *executionContext) marshalNTicket2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.Ticket) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx context.Context, sel ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Ticket!")
+		return graphql.Null
+	}
+	return ec._Ticket(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus(ctx context.Context, v any) (boxoffice.TicketStatus, error) {
+	tmp, err := model.UnmarshalString(v)
+	res := unmarshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus(ctx context.Context, sel ast.SelectionSet, v boxoffice.TicketStatus) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalString(marshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TicketStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus = map[string]boxoffice.TicketStatus{
+		"VALID": boxoffice.TicketValid,
+		"USED":  boxoffice.TicketUsed,
+		"VOID":  boxoffice.TicketVoid,
+	}
+	marshalNTicketStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐTicketStatus = map[boxoffice.TicketStatus]string{
+		boxoffice.TicketValid: "VALID",
+		boxoffice.TicketUsed:  "USED",
+		boxoffice.TicketVoid:  "VOID",
+	}
+)
 
 func (ec *executionContext) unmarshalNUpdateEventInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐUpdateEventInput(ctx context.Context, v any) (model.UpdateEventInput, error) {
 	res, err := ec.unmarshalInputUpdateEventInput(ctx, v)
@@ -8176,6 +9915,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := model.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTicket2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicket(ctx context.Context, sel ast.SelectionSet, v *boxoffice.Ticket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Ticket(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx context.Context, sel ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {

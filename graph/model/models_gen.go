@@ -35,6 +35,8 @@ type CreateEventInput struct {
 	TotalTickets int `json:"totalTickets"`
 	// 0 to 999999.99, at most two decimals.
 	Price float64 `json:"price"`
+	// Whether its tickets may be given to someone else; default true.
+	TransfersAllowed *bool `json:"transfersAllowed,omitempty"`
 }
 
 // A new user.
@@ -91,6 +93,16 @@ type PayBookingInput struct {
 	Card *string `json:"card,omitempty"`
 }
 
+// A scan a door made offline, uploaded later.
+type ScanInput struct {
+	// The scanned code.
+	Code string `json:"code"`
+	// When the door scanned it: the earliest scan of a ticket wins.
+	At time.Time `json:"at"`
+	// Which door or device, to tell scans apart; at most 200 characters.
+	Device *string `json:"device,omitempty"`
+}
+
 type SignInInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -106,7 +118,8 @@ type UpdateEventInput struct {
 	// Not below the tickets already sold; availableTickets moves by the same amount.
 	TotalTickets *int `json:"totalTickets,omitempty"`
 	// 0 to 999999.99, at most two decimals.
-	Price *float64 `json:"price,omitempty"`
+	Price            *float64 `json:"price,omitempty"`
+	TransfersAllowed *bool    `json:"transfersAllowed,omitempty"`
 	// The event's current version; CONFLICT if someone changed it since.
 	Version int `json:"version"`
 }
