@@ -21,7 +21,7 @@ import (
 func Routes(tickets boxoffice.TicketService, log *slog.Logger) map[string]http.Handler {
 	h := &handler{tickets: tickets, log: log}
 	return map[string]http.Handler{
-		"/bookings/{id}/tickets.pdf":   http.HandlerFunc(h.ticketsPDF),
+		"/bookings/{id}/tickets.pdf":  http.HandlerFunc(h.ticketsPDF),
 		"/events/{id}/checkin-bundle": http.HandlerFunc(h.checkInBundle),
 	}
 }
