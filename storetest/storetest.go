@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Changes", testChanges},
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
+		{"Payments", testPayments},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},
