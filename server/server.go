@@ -26,6 +26,7 @@ type Config struct {
 	Authenticate   Authenticator // bearer token -> caller
 	CORSOrigins    []string      // origins allowed to call the API from a browser; none by default
 	TrustProxy     bool          // take the client address from X-Forwarded-For
+	Webhooks       []Webhook     // payment providers' events: POST /webhooks/{provider}
 }
 
 // Server serves boxoffice over HTTP.
@@ -99,9 +100,14 @@ func routes(cfg Config, health *health) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
+	allowed := map[string]string{"/graphql": "GET, POST", "/healthz": "GET", "/readyz": "GET"}
+	for _, wh := range cfg.Webhooks {
+		mux.Handle("POST /webhooks/"+wh.Provider, webhookHandler(wh, cfg.MaxBodyBytes, cfg.Logger))
+		allowed["/webhooks/"+wh.Provider] = "POST"
+	}
 	// Other methods on these paths get the JSON error the API speaks, not
 	// the mux's plain-text 405.
-	for path, allow := range map[string]string{"/graphql": "GET, POST", "/healthz": "GET", "/readyz": "GET"} {
+	for path, allow := range allowed {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "method "+r.Method+" is not allowed here: use "+allow)
