@@ -27,6 +27,9 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RequirePaymentSecrets(); err != nil {
+		return err
+	}
 	tuneGC()
 	db, err := openEngine(ctx, cfg)
 	if err != nil {
@@ -57,7 +60,11 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, paymentProvider(cfg), cfg.HoldTTL, cfg.Currency
+	pay, stripeProvider, err := payments(cfg, log, m)
+	if err != nil {
+		return err
+	}
+	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, pay, cfg.HoldTTL, cfg.Currency
 	opts.RequestLifetime = cfg.RequestTimeout + 15*time.Second // what server.New allows a request, and some
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
@@ -69,6 +76,9 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 	checks := []server.Check{databaseCheck(db)}
 	if f, ok := opts.Limiter.(*ratelimit.Fallback); ok {
 		checks = append(checks, redisCheck(f))
+	}
+	if stripeProvider != nil {
+		checks = append(checks, paymentsCheck(stripeProvider))
 	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
@@ -82,6 +92,7 @@ func runServe(ctx context.Context, args []string, _ io.Writer) error {
 		Authenticate:   svc.Accounts.Authenticate,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustProxy:     cfg.TrustProxy,
+		Webhooks:       stripeWebhook(stripeProvider, svc.Bookings.ApplyPaymentEvent),
 	})
 	m.WatchDependencies(server.States, func() map[string]string { return srv.Dependencies(context.Background()) })
 	ln, err := net.Listen("tcp", cfg.Addr())
