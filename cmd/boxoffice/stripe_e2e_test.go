@@ -193,3 +193,106 @@ func TestServeRefusesStripeWithoutSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestStripeDown runs the binary while stripe-mock is down: bookings are
+// held as usual, and a buyer asking for the client secret gets the
+// booking with the field null and UNAVAILABLE; after a few calls without
+// an answer the breaker opens, and /readyz (200) and the metrics say the
+// payment provider is degraded. Once stripe-mock is back, with nothing
+// done by hand, the breaker closes, /readyz is ready and every hold made
+// during the outage has its PaymentIntent.
+func TestStripeDown(t *testing.T) {
+	mock := stripemock.New(t)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := startServer(t, workdir(t), "PAYMENT_PROVIDER=stripe", "STRIPE_SECRET_KEY="+e2eStripeKey,
+		"STRIPE_WEBHOOK_SECRET="+e2eWebhookSecret, "STRIPE_API_URL="+mock.URL(), "METRICS_ADDR="+metricsAddr)
+	s.signIn(t, "alice@example.com")
+	ev := at(s.mustQuery(t, `mutation { createEvent(input: {title: "Paid", date: "2099-01-01T20:00:00Z", location: "Hall", totalTickets: 50, price: 10}) { id } }`, nil),
+		"createEvent", "id")
+	s.signIn(t, "dave@example.com")
+	me := at(s.mustQuery(t, `{ me { id } }`, nil), "me", "id")
+	ready := func() (int, map[string]any) {
+		t.Helper()
+		resp, err := http.Get(s.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	breaker := func(state string) float64 {
+		t.Helper()
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return parseMetrics(t, resp.Body)[`boxoffice_payment_provider_breaker_state{provider="stripe",state="`+state+`"}`]
+	}
+
+	mock.Stop()
+	var held []string
+	for i := range 6 {
+		r := s.query(t, `mutation($u: ID!, $e: ID!) { createBooking(userId: $u, input: {eventId: $e, numberOfTickets: 1}) { id status payment { clientSecret } } }`,
+			map[string]any{"u": me, "e": ev})
+		id, _ := at(r.Data, "createBooking", "id").(string)
+		if id == "" || at(r.Data, "createBooking", "status") != "PENDING" || at(r.Data, "createBooking", "payment", "clientSecret") != nil ||
+			strings.Join(r.codes(), ",") != "UNAVAILABLE" {
+			t.Fatalf("booking %d with Stripe down: %v %v; want the hold, its secret null and UNAVAILABLE", i, r.Data, r.codes())
+		}
+		held = append(held, id)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for breaker("open") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the breaker did not open\n%s", s.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	status, body := ready()
+	if status != 200 || body["status"] != "degraded" || at(body, "dependencies", "payments", "state") != "degraded" ||
+		!strings.Contains(fmt.Sprint(at(body, "dependencies", "payments", "detail")), "Stripe unreachable since") {
+		t.Errorf("/readyz with Stripe down: %d %v", status, body)
+	}
+	if !strings.Contains(s.logs.String(), "the circuit breaker is open") {
+		t.Errorf("no warning that the breaker opened:\n%s", s.logs.String())
+	}
+
+	mock.Start()
+	// Nobody asks for anything: the jobs alone prepare the holds.
+	intents := func() int {
+		n := 0
+		for _, r := range mock.Requests() {
+			if r.Path == "/v1/payment_intents" && r.Status == 200 {
+				n++
+			}
+		}
+		return n
+	}
+	deadline = time.Now().Add(90 * time.Second) // the breaker's 30 s cool-down, and the jobs' wait
+	for {
+		status, body := ready()
+		if intents() >= len(held) && status == 200 && body["status"] == "ready" && breaker("closed") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after Stripe came back: %d PaymentIntents for %d holds, /readyz %d %v\n%s", intents(), len(held), status, body, s.logs.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	made := intents()
+	for _, id := range held {
+		d := s.mustQuery(t, `query($id: ID!) { booking(id: $id) { status payment { clientSecret } } }`, map[string]any{"id": id})
+		if at(d, "booking", "status") != "PENDING" || at(d, "booking", "payment", "clientSecret") == nil {
+			t.Errorf("hold %s after the outage: %v", id, d)
+		}
+	}
+	if intents() != made {
+		t.Errorf("the secrets were not on record: reading them made %d PaymentIntents", intents()-made)
+	}
+	if !strings.Contains(s.logs.String(), "answers again; the circuit breaker is closed") {
+		t.Errorf("no line that Stripe answers again:\n%s", s.logs.String())
+	}
+}
