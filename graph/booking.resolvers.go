@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/graph/generated"
 	"github.com/boxoffice/boxoffice/graph/model"
