@@ -578,3 +578,34 @@ func TestTwoServersOneEvent(t *testing.T) {
 	storetest.WantAvailable(t, b.store, ev.ID, 40)
 	storetest.AssertInvariants(t, a.store)
 }
+
+// TestPaymentOfALostPreparation: a PaymentIntent was made but its
+// reference never recorded (the server stopped between Stripe's answer
+// and the write). Its succeeded event, found by the payment id in its
+// metadata, records it, so that cancelling can still refund through it.
+func TestPaymentOfALostPreparation(t *testing.T) {
+	mock := stripemock.New(t)
+	testdb.Each(t, func(t *testing.T, engine string) {
+		mock.Reset()
+		s := newShop(t, engine, mock, shopOptions{idle: true}) // no job prepares anything
+		u := storetest.MustCreateUser(t, s.store, "ann")
+		ev := storetest.MustCreateEvent(t, s.store, 10, time.Hour)
+		b := s.hold(t, u, ev, 1)
+		_, payload := stripemock.Event(stripe.EventSucceeded, stripemock.Intent("pi_lost", b.Payment.ID, b.ID, 2500, 2500, "eur", "succeeded"))
+		s.deliverSigned(t, payload)
+		if p := s.payment(t, b.ID); p.Status != boxoffice.PaymentSucceeded || p.ProviderRef != "pi_lost" {
+			t.Fatalf("payment after the event: %+v; want SUCCEEDED with pi_lost recorded", p)
+		}
+		s.work(t)
+		if _, err := s.svc.Bookings.CancelBooking(as(t.Context(), u), b.ID); err != nil {
+			t.Fatal(err)
+		}
+		stripemock.WaitFor(t, 30*time.Second, "the refund", func() bool { return s.payment(t, b.ID).Status == boxoffice.PaymentRefunded })
+		if rs := refunds(mock); len(rs) != 1 || rs[0].Form.Get("payment_intent") != "pi_lost" {
+			t.Fatalf("refunds: %+v, want one of pi_lost", rs)
+		}
+		if n := len(creates(mock)); n != 0 {
+			t.Errorf("%d PaymentIntents made for a paid payment, want none", n)
+		}
+	})
+}
