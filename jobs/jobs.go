@@ -151,10 +151,16 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 // waitForProvider turns the error of a payment provider whose circuit
 // breaker is open (boxoffice.ErrProviderShedding) into a snooze until the
 // breaker lets a call through again, with a jitter of up to a quarter so
-// that the jobs waiting do not all come back at once. A snooze spends no
-// attempt: the work waits out an outage of any length and is done when
-// the provider answers. Other errors are retried with backoff, as usual.
+// that the jobs waiting do not all come back at once, and a job's answer
+// that it is not its time yet (service.Later) into a snooze of its wait.
+// A snooze spends no attempt: the work waits out an outage of any length
+// and is done when the provider answers. Other errors are retried with
+// backoff, as usual.
 func waitForProvider(err error) error {
+	var later *service.Later
+	if errors.As(err, &later) {
+		return river.JobSnooze(later.Wait)
+	}
 	if !errors.Is(err, boxoffice.ErrProviderShedding) {
 		return err
 	}

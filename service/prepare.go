@@ -17,6 +17,18 @@ type PreparePaymentJob struct {
 
 func (PreparePaymentJob) Kind() string { return "prepare_payment" }
 
+// PrepareDelay is how long after a hold its payment's preparation job
+// waits: a buyer who asks for the client secret with the booking's
+// answer, as a web page does, prepares the payment first, on demand, and
+// the job then finds it done. Stripe is called once, not twice at once.
+const PrepareDelay = time.Second
+
+// Later is a job's answer that it is not its time yet: run it again after
+// Wait, without counting an attempt.
+type Later struct{ Wait time.Duration }
+
+func (l *Later) Error() string { return fmt.Sprintf("service: not yet: again in %v", l.Wait) }
+
 // PreparePayment does PreparePaymentJob (the jobs package's Handlers).
 func (s *Services) PreparePayment(ctx context.Context, paymentID string) error {
 	return s.Bookings.PreparePayment(ctx, paymentID)
@@ -60,9 +72,17 @@ func (s *Bookings) queuePreparation(ctx context.Context, b *boxoffice.Booking) {
 // payment's id is the idempotency key), and the store keeps the first
 // reference recorded. A payment that needs nothing more (prepared, paid,
 // or its booking no longer held) is left alone. The provider is called
-// outside any transaction, with no database connection held.
+// outside any transaction, with no database connection held. As a job, it
+// waits PrepareDelay after the hold (Later) for the buyer to ask first.
 func (s *Bookings) PreparePayment(ctx context.Context, paymentID string) error {
-	_, err := s.prepare(ctx, paymentID)
+	p, err := s.store.Payments().ByID(ctx, paymentID)
+	if err != nil {
+		return err
+	}
+	if wait := PrepareDelay - s.now().Sub(p.CreatedAt); p.ProviderRef == "" && wait > 0 {
+		return &Later{Wait: wait}
+	}
+	_, err = s.prepare(ctx, paymentID)
 	return err
 }
 

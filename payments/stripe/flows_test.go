@@ -145,6 +145,17 @@ func (s *shop) prepared(t *testing.T, b *boxoffice.Booking) *boxoffice.Payment {
 	return p
 }
 
+// asked is the buyer asking for b's client secret at once, as a web page
+// does with the booking's answer: the payment is prepared then.
+func (s *shop) asked(t *testing.T, u *boxoffice.User, b *boxoffice.Booking) *boxoffice.Payment {
+	t.Helper()
+	secret, err := s.svc.Bookings.PaymentClientSecret(as(t.Context(), u), b, b.Payment)
+	if err != nil || secret == "" {
+		t.Fatalf("the client secret of %s: %q, %v", b.ID, secret, err)
+	}
+	return s.payment(t, b.ID)
+}
+
 func (s *shop) history(t *testing.T, id string) []string {
 	t.Helper()
 	b := s.booking(t, id)
@@ -335,7 +346,7 @@ func TestWebhookEvents(t *testing.T) {
 
 		t.Run("SucceededConfirms", func(t *testing.T) {
 			b := s.hold(t, u, ev, 2)
-			_, payload := paid(s.prepared(t, b))
+			_, payload := paid(s.asked(t, u, b))
 			s.deliverSigned(t, payload)
 			got, p := s.booking(t, b.ID), s.payment(t, b.ID)
 			if got.Status != boxoffice.BookingConfirmed || got.ExpiresAt != nil || p.Status != boxoffice.PaymentSucceeded {
@@ -346,7 +357,7 @@ func TestWebhookEvents(t *testing.T) {
 
 		t.Run("DeliveredTwiceAppliedOnce", func(t *testing.T) {
 			b := s.hold(t, u, ev, 1)
-			id, payload := paid(s.prepared(t, b))
+			id, payload := paid(s.asked(t, u, b))
 			done := make(chan int, 8)
 			for range 8 { // at once, as retries racing
 				go func() {
@@ -368,7 +379,7 @@ func TestWebhookEvents(t *testing.T) {
 
 		t.Run("FailedKeepsTheHold", func(t *testing.T) {
 			b := s.hold(t, u, ev, 1)
-			p := s.prepared(t, b)
+			p := s.asked(t, u, b)
 			_, payload := stripemock.Event(stripe.EventFailed, stripemock.Declined(p.ProviderRef, p.ID, b.ID, 2500, "eur", "Your card was declined."))
 			s.deliverSigned(t, payload)
 			if got, p := s.booking(t, b.ID), s.payment(t, b.ID); got.Status != boxoffice.BookingPending || p.Status != boxoffice.PaymentFailed {
@@ -390,7 +401,7 @@ func TestWebhookEvents(t *testing.T) {
 		t.Run("RefundedCancels", func(t *testing.T) {
 			before := storetest.MustFindEvent(t, s.store, ev.ID).AvailableTickets
 			b := s.hold(t, u, ev, 2)
-			p := s.prepared(t, b)
+			p := s.asked(t, u, b)
 			_, payload := paid(p)
 			s.deliverSigned(t, payload)
 			// Refunded from Stripe's Dashboard: the charge's event carries no metadata of ours.
@@ -403,7 +414,7 @@ func TestWebhookEvents(t *testing.T) {
 			storetest.WantAvailable(t, s.store, ev.ID, before)
 			// A partial refund is not ours to apply: acknowledged, nothing changes.
 			b = s.hold(t, u, ev, 2)
-			p = s.prepared(t, b)
+			p = s.asked(t, u, b)
 			_, payload = paid(p)
 			s.deliverSigned(t, payload)
 			_, payload = stripemock.Event(stripe.EventRefunded, stripemock.Charge(p.ProviderRef, 5000, 1000, "eur"))
@@ -415,7 +426,7 @@ func TestWebhookEvents(t *testing.T) {
 
 		t.Run("ForgedStaleOrUnreadableChangesNothing", func(t *testing.T) {
 			b := s.hold(t, u, ev, 1)
-			p := s.prepared(t, b)
+			p := s.asked(t, u, b)
 			_, payload := paid(p)
 			garbage := []byte(`{"id": "evt_x", "object": "event", "type": "payment_intent.succeeded", "data": `)
 			for name, c := range map[string]struct {
@@ -480,7 +491,7 @@ func TestLatePayments(t *testing.T) {
 
 		ev := storetest.MustCreateEvent(t, s.store, 2, time.Hour)
 		b := s.hold(t, u, ev, 2)
-		p := s.prepared(t, b)
+		p := s.asked(t, u, b)
 		expired(b)
 		_, payload := paid(p)
 		s.deliverSigned(t, payload)
@@ -491,7 +502,7 @@ func TestLatePayments(t *testing.T) {
 
 		gone := storetest.MustCreateEvent(t, s.store, 2, time.Hour)
 		b = s.hold(t, u, gone, 2)
-		p = s.prepared(t, b)
+		p = s.asked(t, u, b)
 		expired(b)
 		if _, err := s.svc.Bookings.CreateBooking(as(t.Context(), rival), boxoffice.BookingRequest{UserID: rival.ID, EventID: gone.ID, Tickets: 2}); err != nil {
 			t.Fatal(err)
@@ -525,7 +536,7 @@ func TestCancellingRefundsThroughStripe(t *testing.T) {
 		u := storetest.MustCreateUser(t, s.store, "ann")
 		ev := storetest.MustCreateEvent(t, s.store, 10, time.Hour)
 		b := s.hold(t, u, ev, 3)
-		p := s.prepared(t, b)
+		p := s.asked(t, u, b)
 		_, payload := paid(p)
 		s.deliverSigned(t, payload)
 		got, err := s.svc.Bookings.CancelBooking(as(t.Context(), u), b.ID)
@@ -560,7 +571,7 @@ func TestTwoServersOneEvent(t *testing.T) {
 	ev := storetest.MustCreateEvent(t, a.store, 50, time.Hour)
 	for round := range 10 {
 		bk := a.hold(t, u, ev, 1)
-		_, payload := paid(a.prepared(t, bk))
+		_, payload := paid(a.asked(t, u, bk))
 		statuses := make(chan int, 2)
 		for _, s := range []*shop{a, b} {
 			go func() {
