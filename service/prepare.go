@@ -82,16 +82,13 @@ func (s *Bookings) PreparePayment(ctx context.Context, paymentID string) error {
 	if wait := PrepareDelay - s.now().Sub(p.CreatedAt); p.ProviderRef == "" && wait > 0 {
 		return &Later{Wait: wait}
 	}
-	_, err = s.prepare(ctx, paymentID)
+	_, err = s.prepare(ctx, p)
 	return err
 }
 
-// prepare is PreparePayment, returning the payment as it is then.
-func (s *Bookings) prepare(ctx context.Context, paymentID string) (*boxoffice.Payment, error) {
-	p, err := s.store.Payments().ByID(ctx, paymentID)
-	if err != nil {
-		return nil, err
-	}
+// prepare is PreparePayment of p as just read, returning the payment as it
+// is then.
+func (s *Bookings) prepare(ctx context.Context, p *boxoffice.Payment) (*boxoffice.Payment, error) {
 	if p.ProviderRef != "" || (p.Status != boxoffice.PaymentRequired && p.Status != boxoffice.PaymentFailed) {
 		return p, nil
 	}
@@ -135,7 +132,10 @@ func (s *Bookings) PaymentClientSecret(ctx context.Context, b *boxoffice.Booking
 	}
 	ctx, cancel := context.WithTimeout(ctx, clientSecretWait)
 	defer cancel()
-	got, err := s.prepare(ctx, p.ID)
+	p, err := s.store.Payments().ByID(ctx, p.ID) // the job may have been first
+	if err == nil {
+		p, err = s.prepare(ctx, p)
+	}
 	if err != nil {
 		if boxoffice.ErrorCode(err) != boxoffice.EUNAVAILABLE && ctx.Err() != nil {
 			return "", &boxoffice.Error{Code: boxoffice.EUNAVAILABLE, RetryAfter: time.Second,
@@ -143,5 +143,5 @@ func (s *Bookings) PaymentClientSecret(ctx context.Context, b *boxoffice.Booking
 		}
 		return "", err
 	}
-	return got.ClientSecret, nil
+	return p.ClientSecret, nil
 }
