@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -88,8 +89,33 @@ type PaymentStore interface {
 	ByBookingIDs(ctx context.Context, ids []string) ([]*Payment, error)
 	// Save writes p's status, amounts, provider reference and secret.
 	Save(ctx context.Context, p *Payment) error
+	// SetProviderRef records the provider's reference for p and the
+	// buyer's client secret, if p has no reference yet, and reports
+	// whether it did: when two preparations of one payment race, the
+	// first to commit wins and the other changes nothing. Nothing else of
+	// the payment is written.
+	SetProviderRef(ctx context.Context, id, ref, clientSecret string, at time.Time) (bool, error)
 	// FirstDelivery records that a provider's event was received, and
 	// reports whether it is the first time: a webhook delivered twice, or
 	// to two servers, is applied once.
 	FirstDelivery(ctx context.Context, provider, eventID string, at time.Time) (bool, error)
 }
+
+// PaymentPreparer is a PaymentProvider that must set a payment up before
+// the buyer can pay: Stripe creates a PaymentIntent, whose client secret
+// the buyer's browser needs. The services check for it by type assertion
+// (as alf.io's capabilities), and prepare a held booking's payment by job,
+// after the hold commits: never inside a booking transaction.
+type PaymentPreparer interface {
+	// PreparePayment creates the provider's side of p, once however often
+	// it is called (p.ID is its idempotency key), and returns the
+	// provider's reference for it and the buyer's client secret.
+	// EUNAVAILABLE when the provider cannot be reached now.
+	PreparePayment(ctx context.Context, p *Payment) (ref, clientSecret string, err error)
+}
+
+// ErrProviderShedding is in the chain of a provider's EUNAVAILABLE error
+// when it made no call at all: its circuit breaker is open after repeated
+// failures. Jobs that get it wait for the error's RetryAfter without
+// spending one of their attempts, so an outage of any length loses no work.
+var ErrProviderShedding = errors.New("payment provider: circuit breaker open, no call made")

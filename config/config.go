@@ -63,12 +63,17 @@ type Config struct {
 	PaymentProvider string        // PAYMENT_PROVIDER: none, test or stripe
 	HoldTTL         time.Duration // HOLD_TTL: how long a booking to pay holds its tickets
 	Currency        string        // CURRENCY: ISO 4217 code of new events' prices
+
+	StripeSecretKey     string // STRIPE_SECRET_KEY: sk_… or rk_…; required by serve with PAYMENT_PROVIDER=stripe
+	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET: whsec_…, the webhook endpoint's signing secret; required likewise
+	StripeAPIURL        string // STRIPE_API_URL: Stripe's API, or a mock's; "": Stripe's own
 }
 
 // Payment providers.
 const (
-	PaymentsNone = "none"
-	PaymentsTest = "test"
+	PaymentsNone   = "none"
+	PaymentsTest   = "test"
+	PaymentsStripe = "stripe"
 )
 
 // MinJWTSecret is the shortest JWT_SECRET accepted, in bytes.
@@ -124,10 +129,17 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		PaymentProvider: e.str("PAYMENT_PROVIDER", PaymentsNone),
 		HoldTTL:         e.duration("HOLD_TTL", 15*time.Minute),
 		Currency:        e.str("CURRENCY", "EUR"),
+
+		StripeSecretKey:     strings.TrimSpace(e.str("STRIPE_SECRET_KEY", "")),
+		StripeWebhookSecret: strings.TrimSpace(e.str("STRIPE_WEBHOOK_SECRET", "")),
+		StripeAPIURL:        e.str("STRIPE_API_URL", ""),
 	}
-	if c.PaymentProvider != PaymentsNone && c.PaymentProvider != PaymentsTest {
-		e.fail("PAYMENT_PROVIDER", "must be none (bookings are confirmed at once) or test (the built-in test provider)")
+	switch c.PaymentProvider {
+	case PaymentsNone, PaymentsTest, PaymentsStripe:
+	default:
+		e.fail("PAYMENT_PROVIDER", "must be none (bookings are confirmed at once), test (the built-in test provider) or stripe")
 	}
+	e.stripe(&c)
 	if len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency || strings.Trim(c.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		e.fail("CURRENCY", "must be an ISO 4217 code of three capital letters, such as EUR or USD")
 	}
@@ -148,6 +160,42 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, e.err
 	}
 	return c, nil
+}
+
+// stripe checks the Stripe settings that are set. Their absence is
+// serve's to refuse (RequirePaymentSecrets): the other commands need none.
+func (e *env) stripe(c *Config) {
+	switch key := c.StripeSecretKey; {
+	case key == "":
+	case strings.HasPrefix(key, "pk_"):
+		e.fail("STRIPE_SECRET_KEY", "is a publishable key (pk_…): use the secret key (sk_…) or a restricted key (rk_…) from the Stripe Dashboard's API keys")
+	case !strings.HasPrefix(key, "sk_") && !strings.HasPrefix(key, "rk_"):
+		e.fail("STRIPE_SECRET_KEY", "must be a Stripe secret key (sk_…) or restricted key (rk_…)")
+	}
+	if s := c.StripeWebhookSecret; s != "" && !strings.HasPrefix(s, "whsec_") {
+		e.fail("STRIPE_WEBHOOK_SECRET", "must be a webhook endpoint's signing secret (whsec_…), as the Dashboard or `stripe listen` shows it")
+	}
+	if raw := c.StripeAPIURL; raw != "" {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			e.fail("STRIPE_API_URL", "must be an http:// or https:// URL, such as http://127.0.0.1:12111 for stripe-mock; unset, Stripe's own")
+		}
+	}
+}
+
+// RequirePaymentSecrets is what serve needs of the payment settings: with
+// PAYMENT_PROVIDER=stripe, both secrets. The error names the first missing.
+func (c Config) RequirePaymentSecrets() error {
+	if c.PaymentProvider != PaymentsStripe {
+		return nil
+	}
+	if c.StripeSecretKey == "" {
+		return errors.New("STRIPE_SECRET_KEY is required with PAYMENT_PROVIDER=stripe: the secret key (sk_…) from the Stripe Dashboard's API keys")
+	}
+	if c.StripeWebhookSecret == "" {
+		return errors.New("STRIPE_WEBHOOK_SECRET is required with PAYMENT_PROVIDER=stripe: the signing secret (whsec_…) of the webhook endpoint " +
+			"for /webhooks/stripe, or the one `stripe listen` prints")
+	}
+	return nil
 }
 
 // database picks the engine: DATABASE_URL if set, else PostgreSQL from the

@@ -141,3 +141,68 @@ func TestParseAccountsSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestParseStripeSettings(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{
+		"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_WEBHOOK_SECRET": "whsec_abc",
+		"STRIPE_API_URL": "http://127.0.0.1:12111",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PaymentProvider != PaymentsStripe || c.StripeSecretKey != "sk_test_123" || c.StripeWebhookSecret != "whsec_abc" ||
+		c.StripeAPIURL != "http://127.0.0.1:12111" {
+		t.Fatalf("unexpected: %+v", c)
+	}
+	if err := c.RequirePaymentSecrets(); err != nil {
+		t.Fatalf("both secrets set: %v", err)
+	}
+	if c, _ := Parse(lookupFrom(map[string]string{"STRIPE_SECRET_KEY": "rk_live_1"})); c.StripeSecretKey != "rk_live_1" || c.StripeAPIURL != "" {
+		t.Errorf("a restricted key, no API URL: %+v", c)
+	}
+
+	for key, val := range map[string]string{
+		"STRIPE_SECRET_KEY": "pk_test_123", "STRIPE_WEBHOOK_SECRET": "sk_test_123", "STRIPE_API_URL": "127.0.0.1:12111",
+		"PAYMENT_PROVIDER": "paypal",
+	} {
+		_, err := Parse(lookupFrom(map[string]string{key: val}))
+		if err == nil || !strings.HasPrefix(err.Error(), key+" ") {
+			t.Errorf("%s=%s: error %v, want one naming %s", key, val, err, key)
+		}
+	}
+	if _, err := Parse(lookupFrom(map[string]string{"STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "abc"})); err == nil ||
+		strings.Contains(err.Error(), "sk_test_1") {
+		t.Errorf("a bad webhook secret: %v; want an error that does not echo the secret key", err)
+	}
+}
+
+// TestServeRequiresStripeSecrets: serve refuses PAYMENT_PROVIDER=stripe
+// without either secret, naming the missing one; the other commands parse.
+func TestServeRequiresStripeSecrets(t *testing.T) {
+	for missing, vars := range map[string]map[string]string{
+		"STRIPE_SECRET_KEY":     {"PAYMENT_PROVIDER": "stripe", "STRIPE_WEBHOOK_SECRET": "whsec_abc"},
+		"STRIPE_WEBHOOK_SECRET": {"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_123"},
+	} {
+		c, err := Parse(lookupFrom(vars))
+		if err != nil {
+			t.Fatalf("without %s, Parse: %v; want only serve to refuse", missing, err)
+		}
+		err = c.RequirePaymentSecrets()
+		if err == nil || !strings.HasPrefix(err.Error(), missing+" is required") {
+			t.Errorf("without %s: %v, want an error naming it", missing, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "sk_test_123") {
+			t.Errorf("the error shows the secret key: %v", err)
+		}
+	}
+	c, _ := Parse(lookupFrom(map[string]string{"PAYMENT_PROVIDER": "stripe"}))
+	if err := c.RequirePaymentSecrets(); err == nil || !strings.HasPrefix(err.Error(), "STRIPE_SECRET_KEY ") {
+		t.Errorf("with neither: %v, want STRIPE_SECRET_KEY named first", err)
+	}
+	for _, provider := range []string{"none", "test"} {
+		c, _ := Parse(lookupFrom(map[string]string{"PAYMENT_PROVIDER": provider}))
+		if err := c.RequirePaymentSecrets(); err != nil {
+			t.Errorf("PAYMENT_PROVIDER=%s needs no Stripe secret: %v", provider, err)
+		}
+	}
+}

@@ -96,17 +96,14 @@ func (r *mutationResolver) PayBooking(ctx context.Context, id string, input *mod
 
 // ClientSecret is the resolver for the clientSecret field.
 func (r *paymentResolver) ClientSecret(ctx context.Context, obj *boxoffice.Payment) (*string, error) {
-	if obj.ClientSecret == "" {
-		return nil, nil
-	}
 	b, ok := graphql.GetFieldContext(ctx).Parent.Parent.Result.(*boxoffice.Booking)
 	if !ok {
+		if obj.ClientSecret == "" {
+			return nil, nil
+		}
 		return nil, boxoffice.Errorf(boxoffice.EFORBIDDEN, "only the buyer sees the payment's client secret")
 	}
-	if err := boxoffice.CanSeePaymentSecret(boxoffice.CallerFromContext(ctx), b); err != nil {
-		return nil, err
-	}
-	return &obj.ClientSecret, nil
+	return r.clientSecret(ctx, b, obj)
 }
 
 // Booking is the resolver for the booking field.

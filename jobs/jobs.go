@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,6 +32,7 @@ import (
 type Handlers interface {
 	ApplyPaymentEvent(ctx context.Context, ev boxoffice.PaymentEvent) error
 	Refund(ctx context.Context, paymentID string) error
+	PreparePayment(ctx context.Context, paymentID string) error
 	ExpireHolds(ctx context.Context) (int, error)
 	PruneIdempotencyKeys(ctx context.Context) (int, error)
 }
@@ -44,6 +46,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// AttemptsOf overrides River's 25 attempts for some kinds, for tests.
 	AttemptsOf map[string]int
+	// RetryDelay is the wait after a job's attempt-th failure; nil:
+	// River's (attempt⁴ seconds, with jitter). For tests.
+	RetryDelay func(attempt int) time.Duration
 }
 
 // Queue is the job queue: boxoffice.JobQueue, and what serve and the
@@ -82,7 +87,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		return q.handlers.ApplyPaymentEvent(ctx, j.Args.Event)
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.RefundJob]) error {
-		return q.handlers.Refund(ctx, j.Args.PaymentID)
+		return waitForProvider(q.handlers.Refund(ctx, j.Args.PaymentID))
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.PreparePaymentJob]) error {
+		return waitForProvider(q.handlers.PreparePayment(ctx, j.Args.PaymentID))
 	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.ExpireHoldsJob]) error {
 		n, err := q.handlers.ExpireHolds(ctx)
@@ -95,7 +103,12 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		_, err := q.handlers.PruneIdempotencyKeys(ctx)
 		return err
 	}))
+	var retry river.ClientRetryPolicy
+	if cfg.RetryDelay != nil {
+		retry = retryPolicy(cfg.RetryDelay)
+	}
 	client, err := river.NewClient(driver, &river.Config{
+		RetryPolicy:       retry,
 		Schema:            cfg.Schema,
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}},
 		Workers:           workers,
@@ -133,6 +146,33 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		return err
 	}
 	return q, nil
+}
+
+// waitForProvider turns the error of a payment provider whose circuit
+// breaker is open (boxoffice.ErrProviderShedding) into a snooze until the
+// breaker lets a call through again, with a jitter of up to a quarter so
+// that the jobs waiting do not all come back at once, and a job's answer
+// that it is not its time yet (service.Later) into a snooze of its wait.
+// A snooze spends no attempt: the work waits out an outage of any length
+// and is done when the provider answers. Other errors are retried with
+// backoff, as usual.
+func waitForProvider(err error) error {
+	var later *service.Later
+	if errors.As(err, &later) {
+		return river.JobSnooze(later.Wait)
+	}
+	if !errors.Is(err, boxoffice.ErrProviderShedding) {
+		return err
+	}
+	d := max(boxoffice.ErrorRetryAfter(err), 100*time.Millisecond)
+	return river.JobSnooze(d + rand.N(d/4+1))
+}
+
+// retryPolicy is a River retry policy with the wait given by attempt.
+type retryPolicy func(attempt int) time.Duration
+
+func (r retryPolicy) NextRetry(j *rivertype.JobRow) time.Time {
+	return time.Now().Add(r(j.Attempt))
 }
 
 // EnqueueTx adds jobs in the store transaction tx.

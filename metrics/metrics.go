@@ -28,6 +28,8 @@ type Metrics struct {
 	batchesFailed   prometheus.Counter
 	soldOutRefused  prometheus.Counter
 	rateLimited     *prometheus.CounterVec
+	paymentCalls    *prometheus.CounterVec
+	paymentCallTime *prometheus.HistogramVec
 }
 
 // New returns the metrics, with Go's runtime and the process's own.
@@ -69,12 +71,22 @@ func New() *Metrics {
 			Name: "boxoffice_rate_limited_total",
 			Help: "Requests refused by a rate limit, by limit (sign-in, sign-up, password change, changes).",
 		}, []string{"limit"}),
+		paymentCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxoffice_payment_provider_calls_total",
+			Help: "Calls to the payment provider, by provider, call (create_payment_intent, refund) and outcome (ok; refused: it answered no; failed: no answer, a time-out or a 5xx; shed: refused by the circuit breaker, not made).",
+		}, []string{"provider", "call", "outcome"}),
+		paymentCallTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "boxoffice_payment_provider_call_duration_seconds",
+			Help:    "Time of one call to the payment provider, by provider and call.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"provider", "call"}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.operations, m.operationErrors, m.operationTime,
 		m.batchSize, m.batchTime, m.batchesFailed, m.soldOutRefused, m.rateLimited,
+		m.paymentCalls, m.paymentCallTime,
 	)
 	return m
 }
@@ -108,6 +120,45 @@ func (m *Metrics) SoldOutRefused() { m.soldOutRefused.Inc() }
 
 // RateLimited counts a refusal by limit (service.Metrics).
 func (m *Metrics) RateLimited(limit string) { m.rateLimited.WithLabelValues(limit).Inc() }
+
+// PaymentCall counts one call to a payment provider (payments/stripe's
+// Metrics). Calls the breaker shed took no time worth a sample.
+func (m *Metrics) PaymentCall(provider, call, outcome string, took time.Duration) {
+	m.paymentCalls.WithLabelValues(provider, call, outcome).Inc()
+	if outcome != "shed" {
+		m.paymentCallTime.WithLabelValues(provider, call).Observe(took.Seconds())
+	}
+}
+
+var paymentBreakerState = prometheus.NewDesc("boxoffice_payment_provider_breaker_state",
+	"The payment provider's circuit breaker: 1 for the state it is in (closed: calls go through; open: refused without a try; half-open: one call probes), 0 for the others.",
+	[]string{"provider", "state"}, nil)
+
+// WatchPaymentBreaker exports a payment provider's circuit breaker state,
+// read at each scrape from state (one of states).
+func (m *Metrics) WatchPaymentBreaker(provider string, states []string, state func() string) {
+	m.registry.MustRegister(breakerCollector{provider, states, state})
+}
+
+// breakerCollector reads a breaker's state when scraped.
+type breakerCollector struct {
+	provider string
+	states   []string
+	state    func() string
+}
+
+func (breakerCollector) Describe(ch chan<- *prometheus.Desc) { ch <- paymentBreakerState }
+
+func (c breakerCollector) Collect(ch chan<- prometheus.Metric) {
+	current := c.state()
+	for _, s := range c.states {
+		v := 0.0
+		if s == current {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(paymentBreakerState, prometheus.GaugeValue, v, c.provider, s)
+	}
+}
 
 // WatchPool exports a store's connection pool, read at each scrape.
 func (m *Metrics) WatchPool(stats func() boxoffice.PoolStats) {

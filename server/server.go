@@ -30,6 +30,7 @@ type Config struct {
 	// booking's tickets as a PDF), behind the same bearer-token check as
 	// the API.
 	Downloads map[string]http.Handler
+	Webhooks  []Webhook // payment providers' events: POST /webhooks/{provider}
 }
 
 // Server serves boxoffice over HTTP.
@@ -107,6 +108,10 @@ func routes(cfg Config, health *health) http.Handler {
 	for path, h := range cfg.Downloads {
 		mux.Handle("GET "+path, authenticate(h, cfg.Authenticate, cfg.Logger))
 		allowed[path] = "GET"
+	}
+	for _, wh := range cfg.Webhooks {
+		mux.Handle("POST /webhooks/"+wh.Provider, webhookHandler(wh, cfg.MaxBodyBytes, cfg.Logger))
+		allowed["/webhooks/"+wh.Provider] = "POST"
 	}
 	// Other methods on these paths get the JSON error the API speaks, not
 	// the mux's plain-text 405.

@@ -39,6 +39,9 @@ func (s *Bookings) CreateBooking(ctx context.Context, req boxoffice.BookingReque
 	if code := boxoffice.ErrorCode(r.Err); (code == "" || code == boxoffice.ESOLDOUT) && r.Remaining == 0 {
 		s.soldOut.mark(req.EventID)
 	}
+	if r.Err == nil {
+		s.queuePreparation(ctx, r.Booking)
+	}
 	return r.Booking, r.Err
 }
 

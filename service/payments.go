@@ -152,6 +152,11 @@ func (s *Bookings) ApplyPaymentEvent(ctx context.Context, ev boxoffice.PaymentEv
 			if err != nil {
 				return err
 			}
+			if p.ProviderRef == "" && ev.ProviderRef != "" && ev.Provider == p.Provider {
+				// Prepared, but its reference was never recorded (the
+				// server stopped in between): the refund needs it.
+				p.ProviderRef = ev.ProviderRef
+			}
 			record := func(kind boxoffice.ChangeKind, detail string) *boxoffice.Change {
 				c := &boxoffice.Change{Kind: kind, At: now, UserID: b.UserID, EventID: b.EventID, BookingID: b.ID, Detail: detail}
 				changes = append(changes, c)

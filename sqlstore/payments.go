@@ -57,6 +57,18 @@ func (s payments) Save(ctx context.Context, p *boxoffice.Payment) error {
 	return s.fail(err, "save", "payment")
 }
 
+// SetProviderRef writes the reference and the secret only where there is
+// no reference yet: one statement, no lock taken beyond the payment's row.
+func (s payments) SetProviderRef(ctx context.Context, id, ref, clientSecret string, at time.Time) (bool, error) {
+	if !boxoffice.ValidID(id) {
+		return false, notFound("payment")
+	}
+	q := exec("UPDATE payments SET provider_ref = $2, client_secret = $3, updated_at = $4 WHERE id = $1 AND provider_ref IS NULL",
+		canonicalID(id), ref, nullText(clientSecret), Time(at))
+	err := s.write(ctx, func(tx Tx) error { return tx.Run(ctx, q) })
+	return q.Affected == 1, s.fail(err, "prepare", "payment")
+}
+
 func (s payments) FirstDelivery(ctx context.Context, provider, eventID string, at time.Time) (bool, error) {
 	q := exec("INSERT INTO provider_events (provider, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 		provider, eventID, Time(at))

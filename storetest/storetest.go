@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
 		{"Tickets", testTickets},
+		{"Payments", testPayments},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},

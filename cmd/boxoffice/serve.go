@@ -40,6 +40,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RequirePaymentSecrets(); err != nil {
+		return err
+	}
 	tuneGC()
 	if err := server.CheckOrigins(cfg.CORSOrigins); err != nil {
 		return fmt.Errorf("CORS_ORIGINS: %w", err)
@@ -84,7 +87,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, paymentProvider(cfg), cfg.HoldTTL, cfg.Currency
+	pay, stripeProvider, err := payments(cfg, log, m)
+	if err != nil {
+		return err
+	}
+	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, pay, cfg.HoldTTL, cfg.Currency
 	opts.RequestLifetime = cfg.RequestTimeout + 15*time.Second // what server.New allows a request, and some
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
@@ -96,6 +103,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	checks := []server.Check{databaseCheck(db)}
 	if f, ok := opts.Limiter.(*ratelimit.Fallback); ok {
 		checks = append(checks, redisCheck(f))
+	}
+	if stripeProvider != nil {
+		checks = append(checks, paymentsCheck(stripeProvider))
 	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
@@ -110,6 +120,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		Authenticate:   svc.Accounts.Authenticate,
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustProxy:     cfg.TrustProxy,
+		Webhooks:       stripeWebhook(stripeProvider, svc.Bookings.ApplyPaymentEvent),
 	})
 	m.WatchDependencies(server.States, func() map[string]string { return srv.Dependencies(context.Background()) })
 	log.Info("database ready", describe(cfg)...)
