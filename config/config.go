@@ -63,6 +63,13 @@ type Config struct {
 	PaymentProvider string        // PAYMENT_PROVIDER: none, test or stripe
 	HoldTTL         time.Duration // HOLD_TTL: how long a booking to pay holds its tickets
 	Currency        string        // CURRENCY: ISO 4217 code of new events' prices
+
+	// Telling people what happened (delivery.go).
+	SMTPURL             string // SMTP_URL: the mail server; "": mail goes to the outbox folder
+	MailFrom            string // MAIL_FROM: the From address of every message
+	WebhookAllowPrivate bool   // WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback and private addresses
+	NATSURL             string // NATS_URL: publish domain changes to NATS JetStream; "": off
+	NATSStream          string // NATS_STREAM: the JetStream stream's name
 }
 
 // Payment providers.
@@ -144,6 +151,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		e.fail("REDIS_URL", "must start with redis:// or rediss://")
 	}
 	e.database(&c)
+	e.delivery(&c)
 	if e.err != nil {
 		return Config{}, e.err
 	}
