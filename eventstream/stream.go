@@ -144,7 +144,11 @@ func (s *Stream) Publish(ctx context.Context, subject, msgID string, data []byte
 		return errors.New("eventstream: a message needs an id, for JetStream to de-duplicate")
 	}
 	if !s.nc.IsConnected() {
-		return fmt.Errorf("eventstream: NATS is %s: %v", strings.ToLower(s.nc.Status().String()), s.nc.LastError())
+		state := "NATS is " + strings.ToLower(s.nc.Status().String())
+		if err := s.nc.LastError(); err != nil {
+			return fmt.Errorf("eventstream: %s: %w", state, err)
+		}
+		return errors.New("eventstream: " + state)
 	}
 	if err := s.ensure(ctx); err != nil {
 		return err
