@@ -67,6 +67,13 @@ type Config struct {
 	StripeSecretKey     string // STRIPE_SECRET_KEY: sk_… or rk_…; required by serve with PAYMENT_PROVIDER=stripe
 	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET: whsec_…, the webhook endpoint's signing secret; required likewise
 	StripeAPIURL        string // STRIPE_API_URL: Stripe's API, or a mock's; "": Stripe's own
+
+	// Telling people what happened (delivery.go).
+	SMTPURL             string // SMTP_URL: the mail server; "": mail goes to the outbox folder
+	MailFrom            string // MAIL_FROM: the From address of every message
+	WebhookAllowPrivate bool   // WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback and private addresses
+	NATSURL             string // NATS_URL: publish domain changes to NATS JetStream; "": off
+	NATSStream          string // NATS_STREAM: the JetStream stream's name
 }
 
 // Payment providers.
@@ -156,6 +163,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		e.fail("REDIS_URL", "must start with redis:// or rediss://")
 	}
 	e.database(&c)
+	e.delivery(&c)
 	if e.err != nil {
 		return Config{}, e.err
 	}
