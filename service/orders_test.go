@@ -345,3 +345,78 @@ func TestPaymentRacingExpiry(t *testing.T) {
 		storetest.AssertInvariants(t, s.store)
 	})
 }
+
+// TestDiscardedRefundRetriedByHand: a refund whose attempts run out is
+// kept as discarded, listed among the failed jobs (what `boxoffice jobs`
+// prints), and refunds once when an operator retries it after the
+// provider is fixed.
+func TestDiscardedRefundRetriedByHand(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, engine string) {
+		store := testdb.Migrated(t, engine)
+		pay := &brokenRefunds{Provider: testpay.New()}
+		pay.broken.Store(true)
+		q := testdb.Queue(t, store, jobs.Config{Expire: time.Hour,
+			AttemptsOf: map[string]int{service.RefundJob{}.Kind(): 2},
+			RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }})
+		svc := service.New(store, service.Options{Payments: pay, Hold: time.Minute, Jobs: q, Limits: &service.Limits{}})
+		t.Cleanup(svc.Close)
+		if err := q.Work(t.Context(), svc); err != nil {
+			t.Fatal(err)
+		}
+		s := &shop{store: store, svc: svc, pay: pay}
+		ctx := t.Context()
+		u := storetest.MustCreateUser(t, store, "ann")
+		ev := storetest.MustCreateEvent(t, store, 10, time.Hour)
+		b, err := svc.Bookings.CreateBooking(as(ctx, u), boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 2})
+		if err == nil {
+			b, err = svc.Bookings.PayBooking(as(ctx, u), b.ID, testpay.CardPays)
+		}
+		if err == nil {
+			_, err = svc.Bookings.CancelBooking(as(ctx, u), b.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refund jobs.Job
+		eventually(t, 30*time.Second, "the refund job discarded", func() bool {
+			failed, err := q.Failed(ctx, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, j := range failed {
+				if j.Kind == (service.RefundJob{}).Kind() && j.State == "discarded" {
+					refund = j
+					return true
+				}
+			}
+			return false
+		})
+		if refund.Attempt != 2 || len(refund.Errors) != 2 || s.payment(t, b.ID).Status == boxoffice.PaymentRefunded {
+			t.Fatalf("discarded refund %+v, payment %+v: want 2 attempts, 2 errors, not refunded", refund, s.payment(t, b.ID))
+		}
+		pay.broken.Store(false)
+		if _, err := q.Retry(ctx, refund.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, "the refund after the retry", func() bool { return s.payment(t, b.ID).Status == boxoffice.PaymentRefunded })
+		if n, cents := pay.Refunded(); n != 1 || cents != 5000 {
+			t.Errorf("refunds at the provider: %d for %d cents, want 1 for %d", n, cents, 5000)
+		}
+		if failed, err := q.Failed(ctx, 10); err != nil || len(failed) != 0 {
+			t.Errorf("failed jobs after the retry: %+v, %v; want none", failed, err)
+		}
+	})
+}
+
+// brokenRefunds is the test provider whose refunds fail while broken.
+type brokenRefunds struct {
+	*testpay.Provider
+	broken atomic.Bool
+}
+
+func (p *brokenRefunds) Refund(ctx context.Context, pm *boxoffice.Payment, amount int64, key string) error {
+	if p.broken.Load() {
+		return errors.New("the provider is down")
+	}
+	return p.Provider.Refund(ctx, pm, amount, key)
+}
