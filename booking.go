@@ -168,6 +168,9 @@ type BookingRequest struct {
 	IdempotencyKey string
 	// AttendeeNames, if given, name who uses each ticket, in seat order.
 	AttendeeNames []string
+	// Offer marks a waiting list's offer: it may take the tickets kept
+	// for the people waiting.
+	Offer bool
 }
 
 // Validate returns EINVALID for malformed ids or a ticket count outside

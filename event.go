@@ -27,6 +27,7 @@ type Event struct {
 	PriceCents       int64   // price of one ticket in cents: never binary floating point
 	Currency         string  // ISO 4217 code of the price, e.g. "EUR"
 	NoTransfers      bool    // its organizer forbids giving its tickets to someone else
+	WaitlistLength   int     // entries WAITING on its waiting list: while any wait, the public cannot book
 	Version          int     // bumped by every update; the optimistic-concurrency token
 	OrganizerID      *string // the user who runs the event; nil: none (only admins edit it)
 	CreatedAt        time.Time

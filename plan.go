@@ -44,6 +44,8 @@ func PlanBookings(reqs []BookingRequest, events map[string]*Event, users map[str
 			plan.Results[i].Err = Errorf(ECONFLICT, "event has already started: bookings are closed")
 		case ev.AvailableTickets == 0:
 			plan.Results[i].Err = Errorf(ESOLDOUT, "event is sold out")
+		case ev.WaitlistLength > 0 && !r.Offer:
+			plan.Results[i].Err = Errorf(ESOLDOUT, "event is sold out: the tickets that come back go to its waiting list (joinWaitlist)")
 		case ev.AvailableTickets < r.Tickets:
 			plan.Results[i].Err = Errorf(ESOLDOUT, "only %d tickets left", ev.AvailableTickets)
 		default:

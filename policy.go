@@ -252,3 +252,29 @@ func CanNameAttendee(c Caller, t *Ticket, e *Event) error {
 	}
 	return Errorf(ENOTFOUND, "ticket not found")
 }
+
+// CanJoinWaitlist (wait for an event's tickets): any signed-in user, for
+// themselves.
+func CanJoinWaitlist(c Caller) error { return signedIn(c) }
+
+// CanLeaveWaitlist (take an entry off a waiting list): its user and admins.
+func CanLeaveWaitlist(c Caller, w *WaitlistEntry) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || c.Is(w.UserID) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only its user and admins take an entry off a waiting list")
+}
+
+// CanReadWaitlist (see who waits for an event): its organizer and admins.
+func CanReadWaitlist(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins see its waiting list")
+}

@@ -19,6 +19,7 @@ func TestPolicy(t *testing.T) {
 		orphan  = &boxoffice.Event{ID: boxoffice.NewID()} // no organizer
 		booking = &boxoffice.Booking{ID: boxoffice.NewID(), UserID: alice, EventID: event.ID}
 		ticket  = &boxoffice.Ticket{ID: boxoffice.NewID(), BookingID: booking.ID, EventID: event.ID, OwnerID: alice}
+		entry   = &boxoffice.WaitlistEntry{ID: boxoffice.NewID(), EventID: event.ID, UserID: alice}
 		given   = &boxoffice.Ticket{ID: boxoffice.NewID(), BookingID: booking.ID, EventID: event.ID, OwnerID: boxoffice.NewID()} // alice gave it away
 	)
 	callers := []struct {
@@ -57,6 +58,9 @@ func TestPolicy(t *testing.T) {
 		{"create an event", boxoffice.CanCreateEvent, [5]string{unauth, forbid, ok, ok, ok}},
 		{"update the event", func(c boxoffice.Caller) error { return boxoffice.CanUpdateEvent(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"update an orphan event", func(c boxoffice.Caller) error { return boxoffice.CanUpdateEvent(c, orphan) }, [5]string{unauth, forbid, forbid, forbid, ok}},
+		{"join a waiting list", boxoffice.CanJoinWaitlist, [5]string{unauth, ok, ok, ok, ok}},
+		{"leave alice's waiting-list entry", func(c boxoffice.Caller) error { return boxoffice.CanLeaveWaitlist(c, entry) }, [5]string{unauth, ok, forbid, forbid, ok}},
+		{"see the event's waiting list", func(c boxoffice.Caller) error { return boxoffice.CanReadWaitlist(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"name the event's staff", func(c boxoffice.Caller) error { return boxoffice.CanManageStaff(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"check the event's tickets in", func(c boxoffice.Caller) error { return boxoffice.CanCheckIn(c, event, false) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"check in, oscar on the staff", func(c boxoffice.Caller) error { return boxoffice.CanCheckIn(c, event, c.Is(oscar)) }, [5]string{unauth, forbid, ok, ok, ok}},

@@ -48,6 +48,7 @@ type Stores interface {
 	Payments() PaymentStore
 	Changes() ChangeStore
 	Idempotency() IdempotencyStore
+	Waitlist() WaitlistStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.

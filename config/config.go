@@ -62,6 +62,7 @@ type Config struct {
 
 	PaymentProvider string        // PAYMENT_PROVIDER: none, test or stripe
 	HoldTTL         time.Duration // HOLD_TTL: how long a booking to pay holds its tickets
+	OfferTTL        time.Duration // WAITLIST_OFFER_TTL: how long a waiting list's offer to pay holds its tickets
 	Currency        string        // CURRENCY: ISO 4217 code of new events' prices
 
 	StripeSecretKey     string // STRIPE_SECRET_KEY: sk_… or rk_…; required by serve with PAYMENT_PROVIDER=stripe
@@ -135,6 +136,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 
 		PaymentProvider: e.str("PAYMENT_PROVIDER", PaymentsNone),
 		HoldTTL:         e.duration("HOLD_TTL", 15*time.Minute),
+		OfferTTL:        e.duration("WAITLIST_OFFER_TTL", 2*time.Hour),
 		Currency:        e.str("CURRENCY", "EUR"),
 
 		StripeSecretKey:     strings.TrimSpace(e.str("STRIPE_SECRET_KEY", "")),

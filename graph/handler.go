@@ -32,8 +32,9 @@ type Config struct {
 	Bookings boxoffice.BookingService
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
 	Tickets  boxoffice.TicketService  // tickets, check-in, transfers
-	Logger   *slog.Logger             // nil: slog.Default()
-	Metrics  Metrics                  // nil: none
+	Waitlist boxoffice.WaitlistService
+	Logger   *slog.Logger // nil: slog.Default()
+	Metrics  Metrics      // nil: none
 	// Idempotency keeps answers for Idempotency-Key retries; nil: the
 	// header is ignored.
 	Idempotency boxoffice.IdempotencyService
@@ -73,7 +74,8 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings, tickets: cfg.Tickets}
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets},
+		Resolvers: &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets,
+			waitlist: cfg.Waitlist},
 		Complexity: complexity(),
 	})
 

@@ -211,7 +211,7 @@ func benchHandler(tb testing.TB) http.Handler {
 		}
 	}
 	return NewHandler(Config{
-		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets,
+		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,
 	})

@@ -34,7 +34,7 @@ func newKeyedServer(t *testing.T, db testdb.Engine, tokens *auth.Tokens, lifetim
 	if wrap != nil {
 		idem = wrap(idem)
 	}
-	h := graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets,
+	h := graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist,
 		Idempotency: idem, Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(withCaller(svc, h))
 	t.Cleanup(func() { srv.Close(); svc.Close() })

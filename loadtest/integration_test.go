@@ -58,7 +58,7 @@ func startBoxoffice(t *testing.T, limits *service.Limits) *boxoffice {
 	svc := service.New(db, service.Options{Tokens: tokens, Limits: limits})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := server.New(server.Config{
-		GraphQL: graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Logger: log}),
+		GraphQL: graph.NewHandler(graph.Config{Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Logger: log}),
 		IDE:     http.NotFoundHandler(), Ready: db.Ping, Logger: log, Authenticate: svc.Accounts.Authenticate,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

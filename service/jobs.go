@@ -48,7 +48,19 @@ func (s *Services) Refund(ctx context.Context, paymentID string) error {
 	return s.Bookings.Refund(ctx, paymentID)
 }
 
-func (s *Services) ExpireHolds(ctx context.Context) (int, error) { return s.Bookings.ExpireHolds(ctx) }
+// ExpireHolds expires the holds that ran out, then offers the tickets that
+// came back, or came free otherwise, to the people waiting for them: the
+// waiting lists are served by the same periodic job, on one server.
+func (s *Services) ExpireHolds(ctx context.Context) (int, error) {
+	n, err := s.Bookings.ExpireHolds(ctx)
+	if err != nil {
+		return n, err
+	}
+	if _, err := s.Waitlist.Serve(ctx); err != nil {
+		return n, err
+	}
+	return n, nil
+}
 
 // PruneIdempotencyKeys drops the answers kept longer than IdempotencyKeyTTL.
 func (s *Services) PruneIdempotencyKeys(ctx context.Context) (int, error) {

@@ -26,6 +26,7 @@ type Services struct {
 	Bookings    *Bookings
 	Accounts    *Accounts
 	Tickets     *Tickets
+	Waitlist    *Waitlist
 	Idempotency *Idempotency
 
 	stop func() // stops the batcher, the watch and the limiter New made
@@ -55,6 +56,9 @@ type Options struct {
 	// Hold is how long a booking that costs something holds its tickets
 	// while its buyer pays (default 15m); only with Payments.
 	Hold time.Duration
+	// OfferTTL is how long a waiting list's offer holds its tickets while
+	// its buyer pays (default 2h); only with Payments.
+	OfferTTL time.Duration
 	// Currency of new events (default "EUR").
 	Currency string
 	// Jobs runs background work (payment answers, refunds); required with
@@ -139,7 +143,12 @@ func New(store boxoffice.Store, opts Options) *Services {
 	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
+	waitlist := &Waitlist{base: b}
+	if opts.Payments != nil {
+		waitlist.terms = boxoffice.BookingTerms{Hold: cmp.Or(opts.OfferTTL, DefaultOfferTTL), Provider: opts.Payments.Name()}
+	}
 	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts, Tickets: &Tickets{base: b},
+		Waitlist:    waitlist,
 		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)}}
 	b.react = s.react
 

@@ -46,6 +46,8 @@ var constraintErrors = map[string]boxoffice.Error{
 	"bookings_event_id_fkey":           {Code: boxoffice.ENOTFOUND, Message: "event not found"},
 	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10"},
 	"bookings_status_check":            {Code: boxoffice.EINVALID, Field: "status", Message: "status is not valid"},
+	"waitlist_entries_waiting_idx":     {Code: boxoffice.ECONFLICT, Message: errAlreadyWaiting},
+	"waitlist_entries_user_id_fkey":    {Code: boxoffice.ENOTFOUND, Message: "user not found"},
 }
 
 // fail is the one place driver errors become what callers see: an

@@ -219,6 +219,7 @@ func AssertInvariants(t testing.TB, s boxoffice.Store) {
 			}
 		}
 		assertTickets(t, s, bookings)
+		assertWaitlist(t, s, e, bookings)
 		if e.TotalTickets-e.AvailableTickets != sold {
 			t.Errorf("event %s: total %d - available %d = %d, but its PENDING and CONFIRMED bookings hold %d tickets",
 				e.ID, e.TotalTickets, e.AvailableTickets, e.TotalTickets-e.AvailableTickets, sold)
@@ -427,4 +428,38 @@ func cancelBooking(ctx context.Context, s boxoffice.Store, id string, now time.T
 // updateEvent applies upd through the store, as the service does.
 func updateEvent(ctx context.Context, s boxoffice.Store, id string, upd boxoffice.EventUpdate) (*boxoffice.Event, error) {
 	return s.Events().Update(ctx, id, upd.Apply)
+}
+
+// assertWaitlist checks that the event counts the entries waiting on its
+// list, and that each offer is a booking of the entry's user and tickets,
+// offered once.
+func assertWaitlist(t testing.TB, s boxoffice.Store, e *boxoffice.Event, bookings []*boxoffice.Booking) {
+	t.Helper()
+	list, err := s.Waitlist().ByEvent(context.Background(), e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]*boxoffice.Booking{}
+	for _, b := range bookings {
+		byID[b.ID] = b
+	}
+	waiting, offers := 0, map[string]bool{}
+	for _, w := range list {
+		switch w.Status {
+		case boxoffice.WaitlistWaiting:
+			waiting++
+			if w.BookingID != "" || w.Position != waiting {
+				t.Errorf("waiting entry %s: offer %q, position %d, want none and %d", w.ID, w.BookingID, w.Position, waiting)
+			}
+		case boxoffice.WaitlistOffered, boxoffice.WaitlistAccepted, boxoffice.WaitlistExpired:
+			b := byID[w.BookingID]
+			if b == nil || b.UserID != w.UserID || b.NumberOfTickets != w.NumberOfTickets || offers[w.BookingID] {
+				t.Errorf("entry %s offered booking %q (%+v): want one of its user's, for %d tickets, offered once", w.ID, w.BookingID, b, w.NumberOfTickets)
+			}
+			offers[w.BookingID] = true
+		}
+	}
+	if e.WaitlistLength != waiting {
+		t.Errorf("event %s: waitlistLength %d, but %d entries wait", e.ID, e.WaitlistLength, waiting)
+	}
 }

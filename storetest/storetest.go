@@ -33,7 +33,7 @@ type Opener = func(t *testing.T) Engine
 // Run runs the conformance suite against the engines open returns, one
 // fresh engine per case. The cases are subtests, grouped by concept:
 // Migrations, Schema, Changes, Transactions, Users, Events, Bookings,
-// Accounts, Errors, IDs and Race; Tickets after Orders.
+// Accounts, Errors, IDs and Race; Tickets and Waitlist after Orders.
 func Run(t *testing.T, open func(t *testing.T) Engine) {
 	t.Helper()
 	groups := []struct {
@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
 		{"Tickets", testTickets},
+		{"Waitlist", testWaitlist},
 		{"Payments", testPayments},
 		{"Users", testUsers},
 		{"Events", testEvents},

@@ -91,7 +91,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts.Jobs, opts.Payments, opts.Hold, opts.Currency = q, pay, cfg.HoldTTL, cfg.Currency
+	opts.Jobs, opts.Payments, opts.Hold, opts.OfferTTL, opts.Currency = q, pay, cfg.HoldTTL, cfg.OfferTTL, cfg.Currency
 	opts.RequestLifetime = cfg.RequestTimeout + 15*time.Second // what server.New allows a request, and some
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
@@ -109,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
-			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Logger: log,
+			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Logger: log,
 			Introspection: cfg.Introspection, Metrics: m, Idempotency: svc.Idempotency,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),

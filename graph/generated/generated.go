@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Ticket() TicketResolver
 	User() UserResolver
+	WaitlistEntry() WaitlistEntryResolver
 }
 
 type DirectiveRoot struct {
@@ -102,6 +103,7 @@ type ComplexityRoot struct {
 		TransfersAllowed func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 		Version          func(childComplexity int) int
+		WaitlistLength   func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -113,6 +115,8 @@ type ComplexityRoot struct {
 		CreateBooking   func(childComplexity int, input model.CreateBookingInput, userID string) int
 		CreateEvent     func(childComplexity int, input model.CreateEventInput) int
 		CreateUser      func(childComplexity int, input model.CreateUserInput) int
+		JoinWaitlist    func(childComplexity int, eventID string, numberOfTickets int) int
+		LeaveWaitlist   func(childComplexity int, id string) int
 		PayBooking      func(childComplexity int, id string, input *model.PayBookingInput) int
 		SetAttendeeName func(childComplexity int, ticketID string, name string) int
 		SetUserRole     func(childComplexity int, userID string, role boxoffice.Role) int
@@ -162,11 +166,13 @@ type ComplexityRoot struct {
 		Events         func(childComplexity int, pagination *model.PaginationInput) int
 		Me             func(childComplexity int) int
 		MyTickets      func(childComplexity int) int
+		MyWaitlist     func(childComplexity int) int
 		PopularEvents  func(childComplexity int, limit *int) int
 		Ticket         func(childComplexity int, id string) int
 		UpcomingEvents func(childComplexity int, limit *int) int
 		User           func(childComplexity int, id string) int
 		Users          func(childComplexity int, filter *model.UserFilterInput, pagination *model.PaginationInput) int
+		Waitlist       func(childComplexity int, eventID string) int
 	}
 
 	Ticket struct {
@@ -189,6 +195,17 @@ type ComplexityRoot struct {
 		Role      func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		Username  func(childComplexity int) int
+	}
+
+	WaitlistEntry struct {
+		CreatedAt       func(childComplexity int) int
+		Event           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		NumberOfTickets func(childComplexity int) int
+		Offer           func(childComplexity int) int
+		Position        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		User            func(childComplexity int) int
 	}
 }
 
@@ -235,6 +252,8 @@ type MutationResolver interface {
 	TransferTicket(ctx context.Context, id string, toEmail string) (*boxoffice.Ticket, error)
 	SetAttendeeName(ctx context.Context, ticketID string, name string) (*boxoffice.Ticket, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*boxoffice.User, error)
+	JoinWaitlist(ctx context.Context, eventID string, numberOfTickets int) (*boxoffice.WaitlistEntry, error)
+	LeaveWaitlist(ctx context.Context, id string) (*boxoffice.WaitlistEntry, error)
 }
 type PaymentResolver interface {
 	ClientSecret(ctx context.Context, obj *boxoffice.Payment) (*string, error)
@@ -252,6 +271,8 @@ type QueryResolver interface {
 	CheckInKey(ctx context.Context, eventID string) (string, error)
 	User(ctx context.Context, id string) (*boxoffice.User, error)
 	Users(ctx context.Context, filter *model.UserFilterInput, pagination *model.PaginationInput) (*model.PaginatedUsersResponse, error)
+	Waitlist(ctx context.Context, eventID string) ([]*boxoffice.WaitlistEntry, error)
+	MyWaitlist(ctx context.Context) ([]*boxoffice.WaitlistEntry, error)
 }
 type TicketResolver interface {
 	Booking(ctx context.Context, obj *boxoffice.Ticket) (*boxoffice.Booking, error)
@@ -265,6 +286,13 @@ type UserResolver interface {
 	Email(ctx context.Context, obj *boxoffice.User) (string, error)
 	Role(ctx context.Context, obj *boxoffice.User) (boxoffice.Role, error)
 	Bookings(ctx context.Context, obj *boxoffice.User, limit *int) ([]*boxoffice.Booking, error)
+}
+type WaitlistEntryResolver interface {
+	Event(ctx context.Context, obj *boxoffice.WaitlistEntry) (*boxoffice.Event, error)
+	User(ctx context.Context, obj *boxoffice.WaitlistEntry) (*boxoffice.User, error)
+
+	Position(ctx context.Context, obj *boxoffice.WaitlistEntry) (*int, error)
+	Offer(ctx context.Context, obj *boxoffice.WaitlistEntry) (*boxoffice.Booking, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -558,6 +586,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Version(childComplexity), true
+	case "Event.waitlistLength":
+		if e.ComplexityRoot.Event.WaitlistLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.WaitlistLength(childComplexity), true
 
 	case "Mutation.addEventStaff":
 		if e.ComplexityRoot.Mutation.AddEventStaff == nil {
@@ -647,6 +681,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.joinWaitlist":
+		if e.ComplexityRoot.Mutation.JoinWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_joinWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.JoinWaitlist(childComplexity, args["eventId"].(string), args["numberOfTickets"].(int)), true
+	case "Mutation.leaveWaitlist":
+		if e.ComplexityRoot.Mutation.LeaveWaitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveWaitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveWaitlist(childComplexity, args["id"].(string)), true
 	case "Mutation.payBooking":
 		if e.ComplexityRoot.Mutation.PayBooking == nil {
 			break
@@ -917,6 +973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MyTickets(childComplexity), true
+	case "Query.myWaitlist":
+		if e.ComplexityRoot.Query.MyWaitlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyWaitlist(childComplexity), true
 	case "Query.popularEvents":
 		if e.ComplexityRoot.Query.PopularEvents == nil {
 			break
@@ -972,6 +1034,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["filter"].(*model.UserFilterInput), args["pagination"].(*model.PaginationInput)), true
+	case "Query.waitlist":
+		if e.ComplexityRoot.Query.Waitlist == nil {
+			break
+		}
+
+		args, err := ec.field_Query_waitlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Waitlist(childComplexity, args["eventId"].(string)), true
 
 	case "Ticket.attendeeName":
 		if e.ComplexityRoot.Ticket.AttendeeName == nil {
@@ -1075,6 +1148,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Username(childComplexity), true
+
+	case "WaitlistEntry.createdAt":
+		if e.ComplexityRoot.WaitlistEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.CreatedAt(childComplexity), true
+	case "WaitlistEntry.event":
+		if e.ComplexityRoot.WaitlistEntry.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Event(childComplexity), true
+	case "WaitlistEntry.id":
+		if e.ComplexityRoot.WaitlistEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.ID(childComplexity), true
+	case "WaitlistEntry.numberOfTickets":
+		if e.ComplexityRoot.WaitlistEntry.NumberOfTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.NumberOfTickets(childComplexity), true
+	case "WaitlistEntry.offer":
+		if e.ComplexityRoot.WaitlistEntry.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Offer(childComplexity), true
+	case "WaitlistEntry.position":
+		if e.ComplexityRoot.WaitlistEntry.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Position(childComplexity), true
+	case "WaitlistEntry.status":
+		if e.ComplexityRoot.WaitlistEntry.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.Status(childComplexity), true
+	case "WaitlistEntry.user":
+		if e.ComplexityRoot.WaitlistEntry.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitlistEntry.User(childComplexity), true
 
 	}
 	return 0, false
@@ -1755,6 +1877,66 @@ extend type Mutation {
   createUser(input: CreateUserInput!): User!
 }
 `, BuiltIn: false},
+	{Name: "../schema/waitlist.graphqls", Input: `"""
+Where a waiting-list entry is. An offer's outcome is its booking's: paid
+(or free) is ACCEPTED; expired or cancelled is EXPIRED.
+"""
+enum WaitlistStatus {
+  WAITING
+  OFFERED
+  ACCEPTED
+  EXPIRED
+  LEFT
+}
+
+"""
+A buyer's place on a sold-out event's waiting list. Tickets that come back
+go to the entries in the order they joined; an entry asking for more than
+is free waits, and nobody behind it is served first.
+"""
+type WaitlistEntry {
+  id: ID!
+  event: Event!
+  user: User!
+  numberOfTickets: Int!
+  status: WaitlistStatus!
+  """WAITING: 1 is next."""
+  position: Int
+  """
+  Once offered: the booking made for the user. PENDING until its expiresAt
+  (WAITLIST_OFFER_TTL) where there is something to pay; pay it as any
+  hold (payBooking). A free offer, or one without a payment provider, is
+  CONFIRMED at once.
+  """
+  offer: Booking
+  createdAt: DateTime!
+}
+
+extend type Event {
+  """How many wait on its waiting list."""
+  waitlistLength: Int!
+}
+
+extend type Query {
+  """An event's waiting list, in order: its organizer and admins."""
+  waitlist(eventId: ID!): [WaitlistEntry!]!
+  """The caller's waiting-list entries, newest first."""
+  myWaitlist: [WaitlistEntry!]!
+}
+
+extend type Mutation {
+  """
+  Wait for 1 to 10 tickets of a sold-out event (CONFLICT if it is not sold
+  out, has started, or the caller already waits for it).
+  """
+  joinWaitlist(eventId: ID!, numberOfTickets: Int!): WaitlistEntry!
+  """
+  Leave a waiting list: the entry's user or an admin, while it waits
+  (CONFLICT once offered: cancel the offered booking instead).
+  """
+  leaveWaitlist(id: ID!): WaitlistEntry!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1876,6 +2058,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_transfersAllowed(ctx, field)
 	case "checkedIn":
 		return ec.fieldContext_Event_checkedIn(ctx, field)
+	case "waitlistLength":
+		return ec.fieldContext_Event_waitlistLength(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Event", field.Name)
 }
@@ -1984,6 +2168,28 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_updatedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_WaitlistEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_WaitlistEntry_id(ctx, field)
+	case "event":
+		return ec.fieldContext_WaitlistEntry_event(ctx, field)
+	case "user":
+		return ec.fieldContext_WaitlistEntry_user(ctx, field)
+	case "numberOfTickets":
+		return ec.fieldContext_WaitlistEntry_numberOfTickets(ctx, field)
+	case "status":
+		return ec.fieldContext_WaitlistEntry_status(ctx, field)
+	case "position":
+		return ec.fieldContext_WaitlistEntry_position(ctx, field)
+	case "offer":
+		return ec.fieldContext_WaitlistEntry_offer(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WaitlistEntry_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WaitlistEntry", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2257,6 +2463,42 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_joinWaitlist_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "numberOfTickets",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["numberOfTickets"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_leaveWaitlist_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2565,6 +2807,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["pagination"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_waitlist_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
 	return args, nil
 }
 
@@ -3761,6 +4017,29 @@ func (ec *executionContext) fieldContext_Event_checkedIn(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Event", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Event_waitlistLength(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_waitlistLength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitlistLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_waitlistLength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Event", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4438,6 +4717,94 @@ func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_joinWaitlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_joinWaitlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().JoinWaitlist(ctx, fc.Args["eventId"].(string), fc.Args["numberOfTickets"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.WaitlistEntry) graphql.Marshaler {
+			return ec.marshalNWaitlistEntry2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_joinWaitlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WaitlistEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_joinWaitlist_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_leaveWaitlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveWaitlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveWaitlist(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.WaitlistEntry) graphql.Marshaler {
+			return ec.marshalNWaitlistEntry2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveWaitlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WaitlistEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveWaitlist_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5412,6 +5779,82 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_waitlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_waitlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Waitlist(ctx, fc.Args["eventId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.WaitlistEntry) graphql.Marshaler {
+			return ec.marshalNWaitlistEntry2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_waitlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WaitlistEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_waitlist_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myWaitlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myWaitlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyWaitlist(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.WaitlistEntry) graphql.Marshaler {
+			return ec.marshalNWaitlistEntry2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myWaitlist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WaitlistEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5902,6 +6345,217 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _WaitlistEntry_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WaitlistEntry_event(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WaitlistEntry().Event(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WaitlistEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WaitlistEntry_user(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WaitlistEntry().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WaitlistEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WaitlistEntry_numberOfTickets(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_numberOfTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberOfTickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_numberOfTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WaitlistEntry_status(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v boxoffice.WaitlistStatus) graphql.Marshaler {
+			return ec.marshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, false, false, "WaitlistStatus")
+}
+
+func (ec *executionContext) _WaitlistEntry_position(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WaitlistEntry().Position(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, true, true, "Int")
+}
+
+func (ec *executionContext) _WaitlistEntry_offer(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_offer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WaitlistEntry().Offer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Booking) graphql.Marshaler {
+			return ec.marshalOBooking2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBooking(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_offer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WaitlistEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WaitlistEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *boxoffice.WaitlistEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitlistEntry_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitlistEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitlistEntry", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8045,6 +8699,11 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_checkedIn(ctx, field, obj)
 				})
+		case "waitlistLength":
+			out.Values[i] = ec._Event_waitlistLength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8189,6 +8848,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "joinWaitlist":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_joinWaitlist(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaveWaitlist":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveWaitlist(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8509,6 +9182,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "waitlist":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_waitlist(ctx, field)
+				})
+		case "myWaitlist":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myWaitlist(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8665,6 +9350,78 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "updatedAt":
 			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var waitlistEntryImplementors = []string{"WaitlistEntry"}
+
+func (ec *executionContext) _WaitlistEntry(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.WaitlistEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, waitlistEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WaitlistEntry")
+		case "id":
+			out.Values[i] = ec._WaitlistEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "event":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WaitlistEntry_event(ctx, field, obj)
+				})
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WaitlistEntry_user(ctx, field, obj)
+				})
+		case "numberOfTickets":
+			out.Values[i] = ec._WaitlistEntry_numberOfTickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._WaitlistEntry_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WaitlistEntry_position(ctx, field, obj)
+				})
+		case "offer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WaitlistEntry_offer(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._WaitlistEntry_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -9511,6 +10268,62 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋboxofficeᚋboxoffice
 	return ec._User(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNWaitlistEntry2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.WaitlistEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWaitlistEntry2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWaitlistEntry2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistEntry(ctx context.Context, sel ast.SelectionSet, v *boxoffice.WaitlistEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WaitlistEntry!")
+		return graphql.Null
+	}
+	return ec._WaitlistEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus(ctx context.Context, v any) (boxoffice.WaitlistStatus, error) {
+	tmp, err := model.UnmarshalString(v)
+	res := unmarshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus(ctx context.Context, sel ast.SelectionSet, v boxoffice.WaitlistStatus) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalString(marshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "WaitlistStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus = map[string]boxoffice.WaitlistStatus{
+		"WAITING":  boxoffice.WaitlistWaiting,
+		"OFFERED":  boxoffice.WaitlistOffered,
+		"ACCEPTED": boxoffice.WaitlistAccepted,
+		"EXPIRED":  boxoffice.WaitlistExpired,
+		"LEFT":     boxoffice.WaitlistLeft,
+	}
+	marshalNWaitlistStatus2githubᚗcomᚋboxofficeᚋboxofficeᚐWaitlistStatus = map[boxoffice.WaitlistStatus]string{
+		boxoffice.WaitlistWaiting:  "WAITING",
+		boxoffice.WaitlistOffered:  "OFFERED",
+		boxoffice.WaitlistAccepted: "ACCEPTED",
+		boxoffice.WaitlistExpired:  "EXPIRED",
+		boxoffice.WaitlistLeft:     "LEFT",
+	}
+)
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -9670,6 +10483,13 @@ func (ec *executionContext) marshalOBooking2ᚕᚖgithubᚗcomᚋboxofficeᚋbox
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOBooking2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBooking(ctx context.Context, sel ast.SelectionSet, v *boxoffice.Booking) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Booking(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBookingFilterInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐBookingFilterInput(ctx context.Context, v any) (*model.BookingFilterInput, error) {
