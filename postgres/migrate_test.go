@@ -10,6 +10,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/internal/pgtest"
+	"github.com/boxoffice/boxoffice/sqlstore"
 	"github.com/boxoffice/boxoffice/storetest"
 )
 
@@ -25,9 +26,14 @@ func TestOpenRejectsBadSchemaNames(t *testing.T) {
 	}
 }
 
-// ourTables are the tables the migrations make, with goose's.
-var ourTables = []string{"bookings", "changes", "event_keys", "event_staff", "events", "goose_db_version", "idempotency_keys", "payments",
-	"provider_events", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "scans", "tickets", "users"}
+// ourTables are the tables the migrations make, with goose's and River's,
+// sorted.
+var ourTables = func() []string {
+	all := append(slices.Clone(sqlstore.Tables), "goose_db_version",
+		"river_job", "river_leader", "river_migration", "river_notification", "river_queue")
+	slices.Sort(all)
+	return all
+}()
 
 // Two stores in one database, in two schemas, see nothing of each other.
 func TestSchemaIsolation(t *testing.T) {
