@@ -48,6 +48,8 @@ type Stores interface {
 	Payments() PaymentStore
 	Changes() ChangeStore
 	Idempotency() IdempotencyStore
+	TicketTypes() TicketTypeStore
+	PromoCodes() PromoCodeStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.

@@ -44,7 +44,11 @@ var constraintErrors = map[string]boxoffice.Error{
 	"bookings_pkey":                    {Code: boxoffice.ECONFLICT, Message: "booking already exists"},
 	"bookings_user_id_fkey":            {Code: boxoffice.ENOTFOUND, Message: "user not found"},
 	"bookings_event_id_fkey":           {Code: boxoffice.ENOTFOUND, Message: "event not found"},
-	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10"},
+	"bookings_number_of_tickets_check": {Code: boxoffice.EINVALID, Field: "numberOfTickets", Message: "numberOfTickets must be between 1 and 10000"},
+	"ticket_types_tickets_check":       {Code: boxoffice.ECONFLICT, Message: "not enough tickets of this type left"},
+	"promo_codes_event_id_code_key":    {Code: boxoffice.ECONFLICT, Field: "code", Message: "the event has this promo code already"},
+	"promo_codes_event_id_fkey":        {Code: boxoffice.ENOTFOUND, Message: "event not found"},
+	"promo_codes_uses_check":           {Code: boxoffice.ECONFLICT, Message: "the promo code has been used up"},
 	"bookings_status_check":            {Code: boxoffice.EINVALID, Field: "status", Message: "status is not valid"},
 }
 
