@@ -209,7 +209,7 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 	eventIDs := make([]string, len(reqs))
 	userIDs := make([]string, len(reqs))
 	var typeIDs []string
-	var codes [][]any  // (event, code) of the requests that carry a promo code
+	var codes [][]any   // (event, code) of the requests that carry a promo code
 	var retried [][]any // (user, key) of the requests that carry a key
 	for i := range reqs {
 		reqs[i].EventID, reqs[i].UserID = canonicalID(reqs[i].EventID), canonicalID(reqs[i].UserID)
