@@ -74,6 +74,9 @@ type Booking struct {
 // UnitPrice is one ticket's price in currency units, as the API shows it.
 func (b *Booking) UnitPrice() float64 { return float64(b.UnitPriceCents) / 100 }
 
+// Discount is what its promo code took off, in currency units.
+func (b *Booking) Discount() float64 { return float64(b.DiscountCents) / 100 }
+
 // Total is what the buyer pays, in currency units, as the API shows it.
 func (b *Booking) Total() float64 { return float64(b.TotalCents) / 100 }
 
