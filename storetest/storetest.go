@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Orders", testOrders},
 		{"Tickets", testTickets},
 		{"Payments", testPayments},
+		{"Selling", testSelling},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},
