@@ -216,6 +216,9 @@ func (r BookingRequest) Validate() error {
 			return err
 		}
 	}
+	if err := CheckText("promoCode", r.PromoCode); err != nil {
+		return err
+	}
 	if len(NormalizePromoCode(r.PromoCode)) > MaxPromoCodeLength {
 		return Invalidf("promoCode", "no such promo code")
 	}
