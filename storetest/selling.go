@@ -13,6 +13,7 @@ import (
 func intp(n int) *int { return &n }
 
 func testSelling(t *testing.T, open Opener) {
+	t.Run("DownDropsBulkBookings", func(t *testing.T) { testSellingDown(t, open) })
 	t.Run("TypesReadBack", func(t *testing.T) {
 		s := Migrated(t, open)
 		from := Tick().Add(48 * time.Hour)
@@ -210,4 +211,33 @@ func wantUses(t *testing.T, s boxoffice.Store, eventID string, want int) {
 	if err != nil || len(ps) == 0 || ps[0].Uses != want {
 		t.Fatalf("promo codes: %v, %v; want %d uses of the first", ps, err, want)
 	}
+}
+
+// testSellingDown: rolling 00007 back drops bulk bookings (over 10
+// tickets), their tickets going back to their event, and keeps the rest;
+// up again, the event books as before.
+func testSellingDown(t *testing.T, open Opener) {
+	ctx := t.Context()
+	e := Migrated(t, open)
+	u := MustCreateUser(t, e, "Ann")
+	ev := MustCreateEvent(t, e, 100, time.Hour)
+	MustBook(t, e, u, ev, 3)
+	res, err := e.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: ev.ID, Tickets: 40, Bulk: true}}, boxoffice.BookingTerms{})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("bulk booking: %v %v", err, res)
+	}
+	MustCreateTypedEvent(t, e, &boxoffice.TicketType{Name: "GA", PriceCents: 100, TotalTickets: 10})
+	WantAvailable(t, e, ev.ID, 57)
+	if _, err := e.MigrateDown(ctx); err != nil {
+		t.Fatalf("MigrateDown: %v", err)
+	}
+	if _, err := e.MigrateUp(ctx); err != nil {
+		t.Fatalf("MigrateUp: %v", err)
+	}
+	WantAvailable(t, e, ev.ID, 97) // the store of 00007 reads it
+	if _, n, err := e.Bookings().Find(ctx, boxoffice.BookingFilter{EventID: ev.ID, Page: boxoffice.Page{Page: 1, Limit: 10}}); err != nil || n != 1 {
+		t.Errorf("bookings after down and up: %d, %v; want the one of 3 tickets", n, err)
+	}
+	MustBook(t, e, u, ev, 2)
+	AssertInvariants(t, e)
 }
