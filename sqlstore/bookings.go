@@ -193,14 +193,16 @@ func (s bookings) latest(ctx context.Context, owner string, ids []string, per in
 
 // BookBatch decides and writes reqs in one transaction of two round trips.
 // The first locks the events (in id order, so concurrent batches cannot
-// deadlock) and the users, finds the bookings that retried requests made
-// before, and expires the events' holds that have run out, giving their
-// tickets back to this very batch. Then boxoffice.PlanBookings decides,
-// and the second round trip inserts every booking and payment, moves every
-// event's tickets and records every change with one statement each, sent
+// deadlock) and the users, then the ticket types and promo codes the
+// requests name, finds the bookings that retried requests made before,
+// and expires the events' holds that have run out, giving their tickets
+// (and their codes' uses) back to this very batch. Then
+// boxoffice.PlanBookings decides, and the second round trip inserts every
+// booking and payment, moves every event's and type's tickets and every
+// code's uses, and records every change, with one statement each, sent
 // with COMMIT. The error is for the batch as a whole, and then nothing was
-// written; per-request outcomes (ENOTFOUND, ECONFLICT, ESOLDOUT) are in
-// the results.
+// written; per-request outcomes (ENOTFOUND, ECONFLICT, ESOLDOUT, EINVALID)
+// are in the results.
 func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest, terms boxoffice.BookingTerms) ([]boxoffice.BookingResult, error) {
 	if len(reqs) == 0 {
 		return []boxoffice.BookingResult{}, nil
