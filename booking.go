@@ -5,8 +5,12 @@ import (
 	"time"
 )
 
-// MaxTicketsPerBooking bounds one booking; the stores enforce it too.
-const MaxTicketsPerBooking = 10
+// MaxTicketsPerBooking bounds one booking; MaxBulkTickets one bulk
+// booking (a group or a box office). The stores enforce the larger.
+const (
+	MaxTicketsPerBooking = 10
+	MaxBulkTickets       = 10_000
+)
 
 // DefaultNestedBookings and MaxNestedBookings bound the bookings listed
 // under one user or event (User.bookings, Event.bookings): most recent first.
@@ -43,7 +47,10 @@ type Booking struct {
 	Status          BookingStatus
 	ExpiresAt       *time.Time // PENDING: when the hold ends unless paid
 	UnitPriceCents  int64      // one ticket's price when the booking was made
-	TotalCents      int64      // what the buyer pays: unit price × tickets
+	TotalCents      int64      // what the buyer pays: unit price × tickets, less DiscountCents
+	DiscountCents   int64      // what its promo code took off
+	TicketTypeID    string     // "": an event without ticket types
+	PromoCodeID     string     // "": no promo code
 	Currency        string     // ISO 4217, as the event's
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -66,6 +73,9 @@ type Booking struct {
 
 // UnitPrice is one ticket's price in currency units, as the API shows it.
 func (b *Booking) UnitPrice() float64 { return float64(b.UnitPriceCents) / 100 }
+
+// Discount is what its promo code took off, in currency units.
+func (b *Booking) Discount() float64 { return float64(b.DiscountCents) / 100 }
 
 // Total is what the buyer pays, in currency units, as the API shows it.
 func (b *Booking) Total() float64 { return float64(b.TotalCents) / 100 }
@@ -168,6 +178,15 @@ type BookingRequest struct {
 	IdempotencyKey string
 	// AttendeeNames, if given, name who uses each ticket, in seat order.
 	AttendeeNames []string
+	// TicketTypeID names the type to book: required for an event that
+	// sells ticket types, refused for one that does not.
+	TicketTypeID string
+	// PromoCode, if given, takes a discount off the booking.
+	PromoCode string
+	// Bulk is a booking by the event's organizer or an admin for a group
+	// or a box office: up to MaxBulkTickets, confirmed at once (paid
+	// offline), outside the type's sales window and per-booking limit.
+	Bulk bool
 	// Offer marks a waiting list's offer: it may take the tickets kept
 	// for the people waiting.
 	Offer bool
@@ -182,8 +201,29 @@ func (r BookingRequest) Validate() error {
 	if !ValidID(r.EventID) {
 		return Invalidf("eventId", "eventId is not a valid ID")
 	}
-	if r.Tickets < 1 || r.Tickets > MaxTicketsPerBooking {
-		return Invalidf("numberOfTickets", "numberOfTickets must be between 1 and %d", MaxTicketsPerBooking)
+	limit := MaxTicketsPerBooking
+	if r.Bulk {
+		limit = MaxBulkTickets
+	}
+	if r.Tickets < 1 || r.Tickets > limit {
+		return Invalidf("numberOfTickets", "numberOfTickets must be between 1 and %d", limit)
+	}
+	if r.TicketTypeID != "" && !ValidID(r.TicketTypeID) {
+		return Invalidf("ticketTypeId", "ticketTypeId is not a valid ID")
+	}
+	if len(r.AttendeeNames) > r.Tickets {
+		return Invalidf("attendeeNames", "at most one attendee name per ticket")
+	}
+	for _, n := range r.AttendeeNames {
+		if err := ValidAttendeeName("attendeeNames", n); err != nil {
+			return err
+		}
+	}
+	if err := CheckText("promoCode", r.PromoCode); err != nil {
+		return err
+	}
+	if len(NormalizePromoCode(r.PromoCode)) > MaxPromoCodeLength {
+		return Invalidf("promoCode", "no such promo code")
 	}
 	return nil
 }
@@ -201,6 +241,10 @@ type BookingResult struct {
 
 // BookingService books and cancels tickets and lists bookings.
 type BookingService interface {
+	// CreateBulkBooking books up to MaxBulkTickets for a user (req.Bulk),
+	// all or nothing, confirmed at once: the event's organizer and admins
+	// (CanBookBulk). Errors as CreateBooking's.
+	CreateBulkBooking(ctx context.Context, req BookingRequest) (*Booking, error)
 	// CreateBooking books tickets for a user, all or nothing. EINVALID for
 	// malformed input, ENOTFOUND for an unknown user or event, ECONFLICT
 	// for an event that has already started, ESOLDOUT when fewer tickets

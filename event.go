@@ -32,6 +32,12 @@ type Event struct {
 	OrganizerID      *string // the user who runs the event; nil: none (only admins edit it)
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// HasTicketTypes says the event sells through ticket types: every
+	// booking names one, and the totals above are their sums.
+	HasTicketTypes bool
+	// TicketTypes are set on an event being created with types
+	// (SetTicketTypes); events read back leave them nil (TicketTypeStore).
+	TicketTypes []*TicketType
 }
 
 // Price is the price of one ticket in currency units, as the API shows it.
@@ -99,6 +105,9 @@ func (u EventUpdate) Apply(e *Event) (*Event, error) {
 	if u.Version != e.Version {
 		return nil, Errorf(ECONFLICT, "event was changed by someone else (version %d, current %d): reload and retry", u.Version, e.Version)
 	}
+	if e.HasTicketTypes && (u.TotalTickets != nil || u.PriceCents != nil) {
+		return nil, Invalidf("totalTickets", "this event sells ticket types: its totalTickets and price are theirs")
+	}
 	next := *e
 	if u.Title != nil {
 		next.Title = *u.Title
@@ -159,6 +168,23 @@ type EventService interface {
 	// UpdateEvent applies upd atomically. ENOTFOUND, EINVALID, ECONFLICT
 	// (stale version, or fewer total tickets than already sold).
 	UpdateEvent(ctx context.Context, id string, upd EventUpdate) (*Event, error)
+	// FindTicketTypesByEventIDs returns the types of these events, for
+	// batched loading of Event.ticketTypes and Booking.ticketType.
+	FindTicketTypesByEventIDs(ctx context.Context, ids []string) ([]*TicketType, error)
+	// AddTicketType gives a typed event one more type: its organizer and
+	// admins. EINVALID, ENOTFOUND, EFORBIDDEN, ECONFLICT (an event
+	// without types, or one that has started).
+	AddTicketType(ctx context.Context, eventID string, t *TicketType) (*TicketType, error)
+	// UpdateTicketType replaces a type's settings (its totalTickets not
+	// below the tickets sold): its event's organizer and admins. EINVALID,
+	// ENOTFOUND, EFORBIDDEN, ECONFLICT.
+	UpdateTicketType(ctx context.Context, id string, t *TicketType) (*TicketType, error)
+	// CreatePromoCode gives the event a code: its organizer and admins
+	// (CanManagePromoCodes). EINVALID, ENOTFOUND, ECONFLICT (the event has
+	// the code already).
+	CreatePromoCode(ctx context.Context, p *PromoCode) error
+	// FindPromoCodes lists the event's codes: its organizer and admins.
+	FindPromoCodes(ctx context.Context, eventID string) ([]*PromoCode, error)
 }
 
 // ValidCurrency reports whether code looks like an ISO 4217 currency code:

@@ -25,7 +25,7 @@ func TestPlanBookingsDecidesEachRequestAlone(t *testing.T) {
 		{UserID: alice, EventID: hot, Tickets: 2},  // ok, 0 left
 		{UserID: alice, EventID: hot, Tickets: 1},  // sold out
 	}
-	plan := boxoffice.PlanBookings(reqs, stock, users, boxoffice.BookingTerms{}, now)
+	plan := boxoffice.PlanBookings(reqs, boxoffice.Stock{Events: stock, Users: users}, boxoffice.BookingTerms{}, now)
 	want := []struct {
 		code      string
 		remaining int
@@ -68,7 +68,7 @@ func TestPlanBookingsHoldsWhatCostsSomething(t *testing.T) {
 	users := map[string]*boxoffice.User{alice: {ID: alice}}
 	reqs := []boxoffice.BookingRequest{{UserID: alice, EventID: priced, Tickets: 2, IdempotencyKey: "k1"}, {UserID: alice, EventID: free, Tickets: 1}}
 	terms := boxoffice.BookingTerms{Hold: 15 * time.Minute, Provider: "test"}
-	plan := boxoffice.PlanBookings(reqs, stock, users, terms, now)
+	plan := boxoffice.PlanBookings(reqs, boxoffice.Stock{Events: stock, Users: users}, terms, now)
 
 	held, given := plan.Results[0].Booking, plan.Results[1].Booking
 	if held.Status != boxoffice.BookingPending || held.ExpiresAt == nil || !held.ExpiresAt.Equal(now.Add(15*time.Minute)) ||
@@ -87,7 +87,7 @@ func TestPlanBookingsHoldsWhatCostsSomething(t *testing.T) {
 	}
 	// Without a hold, everything is confirmed at once.
 	stock[priced].AvailableTickets = 5
-	again := boxoffice.PlanBookings(reqs[:1], stock, users, boxoffice.BookingTerms{}, now)
+	again := boxoffice.PlanBookings(reqs[:1], boxoffice.Stock{Events: stock, Users: users}, boxoffice.BookingTerms{}, now)
 	if b := again.Results[0].Booking; b.Status != boxoffice.BookingConfirmed || b.Payment != nil || b.TotalCents != 5100 {
 		t.Errorf("without terms: %+v", b)
 	}
@@ -149,5 +149,94 @@ func TestValidation(t *testing.T) {
 	req.Tickets, req.UserID = 1, "user-uuid"
 	if err := req.Validate(); boxoffice.ErrorField(err) != "userId" {
 		t.Errorf("bad user id: %v", err)
+	}
+}
+
+// A batch that crosses a price step charges each booking the price at its
+// own place; a promo code with one use left gives it to the first request
+// alone; types never oversell; bulk bookings skip the sales window and are
+// confirmed at once.
+func TestPlanBookingsSellsTicketTypes(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	ev := &boxoffice.Event{ID: boxoffice.NewID(), Date: now.Add(24 * time.Hour), Currency: "EUR"}
+	three, later := 3, now.Add(time.Hour)
+	early := &boxoffice.TicketType{ID: boxoffice.NewID(), Name: "Early", PriceCents: 1000, TotalTickets: 5, MaxPerBooking: 4,
+		PriceSteps: []boxoffice.PriceStep{{SoldAtLeast: &three, PriceCents: 1500}}}
+	vip := &boxoffice.TicketType{ID: boxoffice.NewID(), Name: "VIP", PriceCents: 5000, TotalTickets: 3, MaxPerBooking: 10, SalesStart: &later}
+	if err := ev.SetTicketTypes([]*boxoffice.TicketType{early, vip}); err != nil {
+		t.Fatal(err)
+	}
+	if ev.TotalTickets != 8 || ev.AvailableTickets != 8 || ev.PriceCents != 1000 || early.EventID != ev.ID {
+		t.Fatalf("event totals from its types: %+v", ev)
+	}
+	alice := boxoffice.NewID()
+	one := 1
+	promo := &boxoffice.PromoCode{ID: boxoffice.NewID(), EventID: ev.ID, Code: "HALF", PercentOff: new(int), MaxUses: &one}
+	*promo.PercentOff = 50
+	stock := boxoffice.Stock{
+		Events: map[string]*boxoffice.Event{ev.ID: ev},
+		Users:  map[string]*boxoffice.User{alice: {ID: alice}},
+		Types:  map[string]*boxoffice.TicketType{early.ID: early, vip.ID: vip},
+		Promos: map[boxoffice.PromoKey]*boxoffice.PromoCode{{EventID: ev.ID, Code: "HALF"}: promo},
+	}
+	reqs := []boxoffice.BookingRequest{
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 2, PromoCode: " half"}, // 10.00, half off: 10.00
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 1, PromoCode: "HALF"},  // used up
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 1},                     // 2 sold: 10.00
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 1},                     // 3 sold: 15.00
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 2},                     // 1 left
+		{UserID: alice, EventID: ev.ID, TicketTypeID: vip.ID, Tickets: 1},                       // not on sale yet
+		{UserID: alice, EventID: ev.ID, TicketTypeID: vip.ID, Tickets: 3, Bulk: true},           // bulk: fine
+		{UserID: alice, EventID: ev.ID, Tickets: 1},                                             // no type named
+		{UserID: alice, EventID: ev.ID, TicketTypeID: early.ID, Tickets: 1, PromoCode: "NOPE"},  // unknown code
+	}
+	plan := boxoffice.PlanBookings(reqs, stock, boxoffice.BookingTerms{Hold: time.Minute, Provider: "test"}, now)
+	want := []struct {
+		code        string
+		unit, total int64
+	}{{"", 1000, 1000}, {boxoffice.ECONFLICT, 0, 0}, {"", 1000, 1000}, {"", 1500, 1500}, {boxoffice.ESOLDOUT, 0, 0},
+		{boxoffice.ECONFLICT, 0, 0}, {"", 5000, 15000}, {boxoffice.EINVALID, 0, 0}, {boxoffice.EINVALID, 0, 0}}
+	for i, w := range want {
+		r := plan.Results[i]
+		if got := boxoffice.ErrorCode(r.Err); got != w.code {
+			t.Errorf("request %d: code %q (%v), want %q", i, got, r.Err, w.code)
+			continue
+		}
+		if b := r.Booking; b != nil && (b.UnitPriceCents != w.unit || b.TotalCents != w.total) {
+			t.Errorf("request %d: unit %d total %d, want %d and %d", i, b.UnitPriceCents, b.TotalCents, w.unit, w.total)
+		}
+	}
+	if b := plan.Results[0].Booking; b.PromoCodeID != promo.ID || b.DiscountCents != 1000 || b.TicketTypeID != early.ID {
+		t.Errorf("discounted booking: %+v", b)
+	}
+	if b := plan.Results[6].Booking; b.Status != boxoffice.BookingConfirmed || b.Payment != nil {
+		t.Errorf("a bulk booking is confirmed at once: %+v", b)
+	}
+	if promo.Uses != 1 || plan.PromosUsed[promo.ID] != 1 {
+		t.Errorf("promo uses %d, plan %v; want 1", promo.Uses, plan.PromosUsed)
+	}
+	if early.AvailableTickets != 1 || vip.AvailableTickets != 0 || ev.AvailableTickets != 1 ||
+		plan.TypesTaken[early.ID] != 4 || plan.TypesTaken[vip.ID] != 3 || plan.Taken[ev.ID] != 7 {
+		t.Errorf("stock left: early %d vip %d event %d; taken %v %v", early.AvailableTickets, vip.AvailableTickets, ev.AvailableTickets, plan.TypesTaken, plan.Taken)
+	}
+}
+
+// A percentage rounds half up to the cent; an amount never takes more than
+// the total; an expired code is refused.
+func TestPromoCodeRedeem(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	pct, amount := 15, int64(5000)
+	p := &boxoffice.PromoCode{Code: "P", PercentOff: &pct}
+	if off, err := p.Redeem(333, 1, now); err != nil || off != 50 { // 49.95 cents -> 50
+		t.Errorf("15%% of 3.33: %d %v", off, err)
+	}
+	a := &boxoffice.PromoCode{Code: "A", AmountOffCents: &amount}
+	if off, _ := a.Redeem(1000, 2, now); off != 2000 {
+		t.Errorf("50.00 off 20.00: %d", off)
+	}
+	past := now.Add(-time.Second)
+	a.ValidUntil = &past
+	if _, err := a.Redeem(1000, 1, now); boxoffice.ErrorCode(err) != boxoffice.ECONFLICT || a.Uses != 1 {
+		t.Errorf("expired: %v, uses %d", err, a.Uses)
 	}
 }

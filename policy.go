@@ -158,6 +158,30 @@ func CanUpdateEvent(c Caller, e *Event) error {
 	return Errorf(EFORBIDDEN, "only the event's organizer and admins change it")
 }
 
+// CanManagePromoCodes (create and list an event's promo codes): the
+// event's organizer and admins.
+func CanManagePromoCodes(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins manage its promo codes")
+}
+
+// CanBookBulk (book up to MaxBulkTickets at once, for a group or a box
+// office, paid offline): the event's organizer and admins.
+func CanBookBulk(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	if c.Role == RoleAdmin || organizes(c, e) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "only the event's organizer and admins make bulk bookings")
+}
+
 // ScopeBookings narrows a bookings listing to what the caller may see:
 // admins see all; customers only their own (asking for another user's is
 // EFORBIDDEN); organizers their own bookings when they filter on

@@ -49,6 +49,8 @@ type Stores interface {
 	Changes() ChangeStore
 	Idempotency() IdempotencyStore
 	Waitlist() WaitlistStore
+	TicketTypes() TicketTypeStore
+	PromoCodes() PromoCodeStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.
@@ -123,9 +125,11 @@ type BookingStore interface {
 	ByEventIDs(ctx context.Context, ids []string, perEvent int) ([]*Booking, error)
 	// BookBatch decides and writes a batch of booking requests in one
 	// transaction: it locks the events involved (in id order, so concurrent
-	// batches cannot deadlock), expires their holds that ran out, plans
-	// with PlanBookings under terms, inserts the bookings and their
-	// payments, takes their tickets and records a change for each. A
+	// batches cannot deadlock), then the ticket types and promo codes the
+	// requests name, expires their holds that ran out, plans with
+	// PlanBookings under terms, inserts the bookings and their payments,
+	// takes their tickets (of their events and types), counts their promo
+	// codes' uses and records a change for each. A
 	// request with an IdempotencyKey its user used before gets the booking
 	// made then. The error is for the batch as a whole (nothing was
 	// written); per-request outcomes are in the results, in request order.
@@ -138,8 +142,8 @@ type BookingStore interface {
 	// booking's status (b.Event is set, as locked; apply may read through
 	// the transaction's stores), and saves it if apply changed it. A booking
 	// whose new status no longer holds its tickets gives them back to the
-	// event; one that holds them again takes them (ECONFLICT if they are
-	// gone). A booking that becomes CONFIRMED gets its tickets (Ticket),
+	// event and its ticket type, and its promo code's use back to the code;
+	// one that holds them again takes them (ECONFLICT if they are gone). A booking that becomes CONFIRMED gets its tickets (Ticket),
 	// one that stops being CONFIRMED voids its valid ones. It returns the
 	// booking as saved, with its Event as of then. ENOTFOUND, or apply's
 	// error.

@@ -74,9 +74,11 @@ func (r *bookingChangeResolver) Actor(ctx context.Context, obj *boxoffice.Bookin
 // CreateBooking is the resolver for the createBooking field.
 func (r *mutationResolver) CreateBooking(ctx context.Context, input model.CreateBookingInput, userID string) (*boxoffice.Booking, error) {
 	return r.bookings.CreateBooking(ctx, boxoffice.BookingRequest{
-		UserID:  userID,
-		EventID: input.EventID,
-		Tickets: input.NumberOfTickets,
+		UserID:       userID,
+		EventID:      input.EventID,
+		Tickets:      input.NumberOfTickets,
+		TicketTypeID: deref(input.TicketTypeID),
+		PromoCode:    deref(input.PromoCode),
 	})
 }
 

@@ -77,20 +77,80 @@ func bookingFilter(in *model.BookingFilterInput, page boxoffice.Page) boxoffice.
 	return f
 }
 
+// newEvent turns the input into an event: with ticket types, its
+// totals and price are theirs (boxoffice.Event.SetTicketTypes), and giving
+// them as well is refused; without, both are required.
 func newEvent(in model.CreateEventInput) (*boxoffice.Event, error) {
+	e := &boxoffice.Event{
+		Title:       in.Title,
+		Description: in.Description,
+		Date:        in.Date,
+		Location:    in.Location,
+		NoTransfers: in.TransfersAllowed != nil && !*in.TransfersAllowed,
+	}
+	if in.TicketTypes != nil {
+		if in.TotalTickets != nil || in.Price != nil {
+			return nil, boxoffice.Invalidf("ticketTypes", "with ticketTypes, leave totalTickets and price out: they are the types'")
+		}
+		for _, t := range in.TicketTypes {
+			tt, err := newTicketType(t)
+			if err != nil {
+				return nil, err
+			}
+			e.TicketTypes = append(e.TicketTypes, tt)
+		}
+		if len(e.TicketTypes) == 0 {
+			return nil, boxoffice.Invalidf("ticketTypes", "an event has 1 to %d ticket types", boxoffice.MaxTicketTypes)
+		}
+		return e, nil
+	}
+	if in.TotalTickets == nil {
+		return nil, boxoffice.Invalidf("totalTickets", "totalTickets is required without ticketTypes")
+	}
+	if in.Price == nil {
+		return nil, boxoffice.Invalidf("price", "price is required without ticketTypes")
+	}
+	cents, err := priceCents(*in.Price)
+	if err != nil {
+		return nil, err
+	}
+	e.TotalTickets, e.PriceCents = *in.TotalTickets, cents
+	return e, nil
+}
+
+func newTicketType(in *model.TicketTypeInput) (*boxoffice.TicketType, error) {
 	cents, err := priceCents(in.Price)
 	if err != nil {
 		return nil, err
 	}
-	return &boxoffice.Event{
-		Title:        in.Title,
-		Description:  in.Description,
-		Date:         in.Date,
-		Location:     in.Location,
-		TotalTickets: in.TotalTickets,
-		PriceCents:   cents,
-		NoTransfers:  in.TransfersAllowed != nil && !*in.TransfersAllowed,
-	}, nil
+	t := &boxoffice.TicketType{Name: in.Name, PriceCents: cents, TotalTickets: in.TotalTickets,
+		SalesStart: in.SalesStart, SalesEnd: in.SalesEnd}
+	if in.MaxPerBooking != nil {
+		t.MaxPerBooking = *in.MaxPerBooking
+		if t.MaxPerBooking == 0 {
+			return nil, boxoffice.Invalidf("maxPerBooking", "maxPerBooking must be between 1 and %d", boxoffice.MaxTicketsPerBooking)
+		}
+	}
+	for _, s := range in.PriceSteps {
+		cents, err := priceCents(s.Price)
+		if err != nil {
+			return nil, err
+		}
+		t.PriceSteps = append(t.PriceSteps, boxoffice.PriceStep{SoldAtLeast: s.SoldAtLeast, From: s.From, PriceCents: cents})
+	}
+	return t, nil
+}
+
+func newPromoCode(in model.CreatePromoCodeInput) (*boxoffice.PromoCode, error) {
+	p := &boxoffice.PromoCode{EventID: in.EventID, Code: in.Code, PercentOff: in.PercentOff, MaxUses: in.MaxUses, ValidUntil: in.ValidUntil}
+	if in.AmountOff != nil {
+		cents, err := priceCents(*in.AmountOff)
+		if err != nil {
+			return nil, boxoffice.Invalidf("amountOff", "amountOff must be an amount with at most two decimals")
+		}
+		p.AmountOffCents = &cents
+	}
+	return p, nil
 }
 
 func eventUpdate(in model.UpdateEventInput) (boxoffice.EventUpdate, error) {

@@ -20,10 +20,11 @@ type loaders struct {
 	events          *dataloadgen.Loader[string, *boxoffice.Event]
 	bookingsByUser  *dataloadgen.Loader[nestedKey, []*boxoffice.Booking]
 	bookingsByEvent *dataloadgen.Loader[nestedKey, []*boxoffice.Booking]
-	payments        *dataloadgen.Loader[string, *boxoffice.Payment]  // by booking id
-	changes         *dataloadgen.Loader[string, []*boxoffice.Change] // by booking id: histories
-	bookings        *dataloadgen.Loader[string, *boxoffice.Booking]  // tickets' bookings
-	tickets         *dataloadgen.Loader[string, []*boxoffice.Ticket] // by booking id
+	payments        *dataloadgen.Loader[string, *boxoffice.Payment]      // by booking id
+	changes         *dataloadgen.Loader[string, []*boxoffice.Change]     // by booking id: histories
+	bookings        *dataloadgen.Loader[string, *boxoffice.Booking]      // tickets' bookings
+	tickets         *dataloadgen.Loader[string, []*boxoffice.Ticket]     // by booking id
+	ticketTypes     *dataloadgen.Loader[string, []*boxoffice.TicketType] // by event id
 }
 
 // nestedKey asks for up to limit bookings of one user or event: the limit
@@ -48,6 +49,7 @@ func newLoaders(s services, wait time.Duration) *loaders {
 		changes:         dataloadgen.NewLoader(groupedBy(s.bookings.FindChangesByBookingIDs, func(c *boxoffice.Change) string { return c.BookingID }), opt),
 		bookings:        dataloadgen.NewLoader(byID("booking", s.tickets.FindTicketBookings, func(b *boxoffice.Booking) string { return b.ID }), opt),
 		tickets:         dataloadgen.NewLoader(groupedBy(s.tickets.FindTicketsByBookingIDs, func(t *boxoffice.Ticket) string { return t.BookingID }), opt),
+		ticketTypes:     dataloadgen.NewLoader(groupedBy(s.events.FindTicketTypesByEventIDs, func(t *boxoffice.TicketType) string { return t.EventID }), opt),
 	}
 }
 
@@ -62,6 +64,7 @@ func (l *loaders) clear() {
 	l.changes.ClearAll()
 	l.bookings.ClearAll()
 	l.tickets.ClearAll()
+	l.ticketTypes.ClearAll()
 }
 
 type loadersKey struct{}

@@ -28,8 +28,10 @@ type Provisioner interface {
 	// Buyers makes n customer accounts, each with a token of its own.
 	Buyers(ctx context.Context, n int) ([]Buyer, error)
 	// Events makes n events of tickets tickets each and returns their ids.
-	// title is the events' title; each gets " #i" appended.
-	Events(ctx context.Context, n, tickets int, title string) ([]string, error)
+	// title is the events' title; each gets " #i" appended. With types
+	// above 0, each event sells that many ticket types, which share its
+	// tickets.
+	Events(ctx context.Context, n, tickets, types int, title string) ([]string, error)
 }
 
 // buyer is a Buyer as the workers send it.

@@ -129,6 +129,12 @@ func TestAgainstBoxoffice(t *testing.T) {
 	if mixed.Reads == 0 || mixed.Bookings == 0 || !mixed.Verification.OK {
 		t.Errorf("mixed: %d reads, %d bookings, verification %+v", mixed.Reads, mixed.Bookings, mixed.Verification)
 	}
+
+	// Events made with createEvent and three ticket types, booked by type.
+	typed := run(loadtest.Options{Scenario: loadtest.Spread, Events: 5, Types: 3, Tickets: 30_000})
+	if v := typed.Verification; !v.OK || typed.Bookings == 0 || len(typed.Errors) != 0 {
+		t.Errorf("spread over ticket types: %d bookings, errors %v %v, verification %+v", typed.Bookings, typed.Errors, typed.ErrorSamples, v)
+	}
 }
 
 // TestBuyersAgainstBoxoffice loads a server with its default rate limits
@@ -206,6 +212,11 @@ func TestBuyersAgainstBoxoffice(t *testing.T) {
 	mixed, err := run(loadtest.Options{Scenario: loadtest.Mixed, Events: 5, Buyers: 300})
 	if err != nil || mixed.Reads == 0 || mixed.Bookings == 0 || len(mixed.Errors) != 0 || !mixed.Verification.OK {
 		t.Errorf("mixed: %v; %d reads, %d bookings, errors %v", err, mixed.Reads, mixed.Bookings, mixed.Errors)
+	}
+	// A hot event made in the database with four ticket types, booked by type.
+	typed, err := run(loadtest.Options{Scenario: loadtest.Hot, Types: 4, Tickets: 40_000, Buyers: 300})
+	if err != nil || typed.Bookings == 0 || len(typed.Errors) != 0 || !typed.Verification.OK {
+		t.Errorf("hot over ticket types: %v; %d bookings, errors %v %v", err, typed.Bookings, typed.Errors, typed.ErrorSamples)
 	}
 }
 

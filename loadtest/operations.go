@@ -25,6 +25,7 @@ var (
 	bookPrefix  = []byte(`{"query":` + string(jsonString(bookingQuery)) + `,"variables":{"userId":`)
 	bookMiddle  = []byte(`,"input":{"eventId":`)
 	bookTickets = []byte(`,"numberOfTickets":`)
+	bookType    = []byte(`,"ticketTypeId":`)
 
 	readBodies = [opCount][]byte{
 		opReadEvents:   []byte(`{"query":` + string(jsonString(eventsPageQuery)) + `,"variables":{"pagination":{"page":1,"limit":10}}}`),

@@ -37,6 +37,7 @@ const (
 	DefaultEvents         = 1000
 	DefaultTickets        = 1_000_000 // boxoffice's largest totalTickets
 	DefaultNewUsers       = 16        // created when the server has no users
+	MaxTypes              = 20        // ticket types of one event
 	DefaultBuyers         = 1000
 	MaxBuyers             = 100_000
 	DefaultReadFraction   = 0.8
@@ -60,6 +61,11 @@ type Options struct {
 	EventIDs []string
 	Events   int // default 1000
 	Tickets  int // default 1,000,000
+	// Types, when positive (at most boxoffice's 20), makes events that
+	// sell that many ticket types, Tickets/Types tickets each, and books a
+	// type at random; given events are read with their types. The original
+	// API has no types.
+	Types int
 
 	// Provision, when set, makes the run's accounts and events in the
 	// server's database: every booking is made by one of Buyers buyers,
@@ -136,6 +142,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Tickets < 1 {
 		return o, fmt.Errorf("tickets %d: want at least 1", o.Tickets)
+	}
+	if o.Types < 0 || o.Types > MaxTypes || o.Types > o.Tickets {
+		return o, fmt.Errorf("types %d: want 0 to %d, and no more than the tickets", o.Types, MaxTypes)
 	}
 	if o.NewUsers < 0 || o.NewUsers > 100_000 {
 		return o, fmt.Errorf("new users %d: want 0 to 100000", o.NewUsers)

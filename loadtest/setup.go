@@ -13,14 +13,20 @@ import (
 const (
 	eventQuery       = `query Event($id: ID!) { event(id: $id) { id totalTickets availableTickets } }`
 	createEventQuery = `mutation CreateEvent($input: CreateEventInput!) { createEvent(input: $input) { id totalTickets availableTickets } }`
-	usersQuery       = `query Users($pagination: PaginationInput) { users(pagination: $pagination) { items { id } total } }`
-	createUserQuery  = `mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id } }`
+	// With -types: the same, with the events' ticket types (boxoffice's).
+	typedEventQuery       = `query Event($id: ID!) { event(id: $id) { id totalTickets availableTickets ticketTypes { id } } }`
+	typedCreateEventQuery = `mutation CreateEvent($input: CreateEventInput!) { createEvent(input: $input) { id totalTickets availableTickets ticketTypes { id } } }`
+	usersQuery            = `query Users($pagination: PaginationInput) { users(pagination: $pagination) { items { id } total } }`
+	createUserQuery       = `mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id } }`
 )
 
 type eventTickets struct {
 	ID               string `json:"id"`
 	TotalTickets     int64  `json:"totalTickets"`
 	AvailableTickets int64  `json:"availableTickets"`
+	TicketTypes      []struct {
+		ID string `json:"id"`
+	} `json:"ticketTypes"`
 }
 
 // parallel runs fn(0..n-1) on up to width goroutines and returns the
@@ -62,7 +68,7 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 	if len(ids) == 0 && o.Provision != nil {
 		var err error
 		stamp := time.Now().UTC().Format("2006-01-02 15:04:05")
-		if ids, err = o.Provision.Events(ctx, o.newEvents(), o.Tickets, fmt.Sprintf("bench %s %s", o.Scenario, stamp)); err != nil {
+		if ids, err = o.Provision.Events(ctx, o.newEvents(), o.Tickets, o.Types, fmt.Sprintf("bench %s %s", o.Scenario, stamp)); err != nil {
 			return nil, fmt.Errorf("make events in the database: %w", err)
 		}
 		what = "new"
@@ -71,11 +77,18 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 		events := make([]*event, len(ids))
 		err := parallel(ctx, len(events), setupParallelism, func(ctx context.Context, i int) error {
 			var data struct{ Event eventTickets }
-			if err := c.query(ctx, eventQuery, map[string]any{"id": ids[i]}, &data); err != nil {
+			query := eventQuery
+			if o.Types > 0 {
+				query = typedEventQuery
+			}
+			if err := c.query(ctx, query, map[string]any{"id": ids[i]}, &data); err != nil {
 				if what == "new" {
 					return fmt.Errorf("read event %s, just made in the database: %w (is the server at %s using that database?)", ids[i], err, c.url)
 				}
 				return fmt.Errorf("read event %s: %w", ids[i], err)
+			}
+			if o.Types > 0 && len(data.Event.TicketTypes) == 0 {
+				return fmt.Errorf("event %s sells no ticket types: leave -types out for it", ids[i])
 			}
 			events[i] = newEvent(data.Event)
 			return nil
@@ -104,8 +117,19 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 			"totalTickets": o.Tickets,
 			"price":        10,
 		}
+		query := createEventQuery
+		if o.Types > 0 {
+			query = typedCreateEventQuery
+			delete(input, "totalTickets")
+			delete(input, "price")
+			types := make([]any, o.Types)
+			for k := range types {
+				types[k] = map[string]any{"name": fmt.Sprintf("Type %d", k+1), "price": 10 + k, "totalTickets": o.Tickets / o.Types}
+			}
+			input["ticketTypes"] = types
+		}
 		var data struct{ CreateEvent eventTickets }
-		if err := c.query(ctx, createEventQuery, map[string]any{"input": input}, &data); err != nil {
+		if err := c.query(ctx, query, map[string]any{"input": input}, &data); err != nil {
 			return fmt.Errorf("create an event%s: %w", hint(err, "pass -event ID"), err)
 		}
 		events[i] = newEvent(data.CreateEvent)
@@ -131,16 +155,21 @@ type event struct {
 	id         string
 	quoted     []byte // id as a JSON string
 	total      int64
-	soldBefore int64 // totalTickets - availableTickets before the run
+	soldBefore int64    // totalTickets - availableTickets before the run
+	types      [][]byte // its ticket types' ids as JSON strings; none: it has none
 }
 
 func newEvent(e eventTickets) *event {
-	return &event{
+	ev := &event{
 		id:         e.ID,
 		quoted:     jsonString(e.ID),
 		total:      e.TotalTickets,
 		soldBefore: e.TotalTickets - e.AvailableTickets,
 	}
+	for _, t := range e.TicketTypes {
+		ev.types = append(ev.types, jsonString(t.ID))
+	}
+	return ev
 }
 
 // setupUsers returns the ids of the users who book.

@@ -58,6 +58,10 @@ func (w *worker) book(ctx context.Context, t0 time.Time, measured bool) {
 	b = append(b, by.quoted...)
 	b = append(b, bookMiddle...)
 	b = append(b, w.events[ev].quoted...)
+	if types := w.events[ev].types; len(types) > 0 {
+		b = append(b, bookType...)
+		b = append(b, types[w.rng.IntN(len(types))]...)
+	}
 	b = append(b, bookTickets...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, "}}}"...)

@@ -41,11 +41,22 @@ func (s *Events) UpcomingEvents(ctx context.Context, limit int) ([]*boxoffice.Ev
 	return s.store.Events().Upcoming(ctx, s.now(), limit)
 }
 
-// CreateEvent: organizers and admins; the creator organizes the event.
+// CreateEvent: organizers and admins; the creator organizes the event. An
+// event given ticket types gets its totals and price from them, and they
+// are inserted with it, in one transaction.
 func (s *Events) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
 	c := caller(ctx)
 	if err := boxoffice.CanCreateEvent(c); err != nil {
 		return err
+	}
+	e.ID = boxoffice.NewID()
+	if len(e.TicketTypes) > 0 {
+		for _, t := range e.TicketTypes {
+			t.ID = boxoffice.NewID()
+		}
+		if err := e.SetTicketTypes(e.TicketTypes); err != nil { // the event's totals and price are theirs
+			return err
+		}
 	}
 	e.AvailableTickets = e.TotalTickets
 	if err := e.Validate(); err != nil {
@@ -58,7 +69,6 @@ func (s *Events) CreateEvent(ctx context.Context, e *boxoffice.Event) error {
 	if err := s.spendMutation(ctx); err != nil {
 		return err
 	}
-	e.ID = boxoffice.NewID()
 	e.OrganizerID = &c.UserID
 	e.Version = 1
 	e.CreatedAt, e.UpdatedAt = now, now

@@ -10,14 +10,15 @@ import (
 )
 
 const bookingColumns = "id, user_id, event_id, number_of_tickets, status, expires_at, unit_price_cents, total_cents, currency, " +
-	"idempotency_key, created_at, updated_at, cancelled_at"
+	"idempotency_key, created_at, updated_at, cancelled_at, ticket_type_id, promo_code_id, discount_cents"
 
 // bookingOrder is the order of every bookings list: newest first.
 const bookingOrder = "created_at DESC, id DESC"
 
 func bookingTargets(b *boxoffice.Booking) []any {
 	return []any{&b.ID, &b.UserID, &b.EventID, &b.NumberOfTickets, &b.Status, &b.ExpiresAt, &b.UnitPriceCents,
-		&b.TotalCents, &b.Currency, optionalText{&b.IdempotencyKey}, &b.CreatedAt, &b.UpdatedAt, &b.CancelledAt}
+		&b.TotalCents, &b.Currency, optionalText{&b.IdempotencyKey}, &b.CreatedAt, &b.UpdatedAt, &b.CancelledAt,
+		optionalText{&b.TicketTypeID}, optionalText{&b.PromoCodeID}, &b.DiscountCents}
 }
 
 func scanBooking(r Rows) (*boxoffice.Booking, error) {
@@ -102,6 +103,14 @@ func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.B
 		if delta := ticketsHeld(b.Status.HoldsTickets()) - ticketsHeld(held); delta != 0 {
 			tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - $2, updated_at = $3 WHERE id = $1",
 				b.EventID, delta*b.NumberOfTickets, b.UpdatedAt))
+			// Its type's tickets and its code's use go and come with them.
+			if b.TicketTypeID != "" {
+				tx.Queue(exec("UPDATE ticket_types SET available_tickets = available_tickets - $2 WHERE id = $1",
+					b.TicketTypeID, delta*b.NumberOfTickets))
+			}
+			if b.PromoCodeID != "" {
+				tx.Queue(exec("UPDATE promo_codes SET uses = uses + $2 WHERE id = $1", b.PromoCodeID, delta))
+			}
 			// The event as of the commit, without a read after it.
 			b.Event.AvailableTickets -= delta * b.NumberOfTickets
 			b.Event.UpdatedAt = b.UpdatedAt
@@ -184,14 +193,16 @@ func (s bookings) latest(ctx context.Context, owner string, ids []string, per in
 
 // BookBatch decides and writes reqs in one transaction of two round trips.
 // The first locks the events (in id order, so concurrent batches cannot
-// deadlock) and the users, finds the bookings that retried requests made
-// before, and expires the events' holds that have run out, giving their
-// tickets back to this very batch. Then boxoffice.PlanBookings decides,
-// and the second round trip inserts every booking and payment, moves every
-// event's tickets and records every change with one statement each, sent
+// deadlock) and the users, then the ticket types and promo codes the
+// requests name, finds the bookings that retried requests made before,
+// and expires the events' holds that have run out, giving their tickets
+// (and their codes' uses) back to this very batch. Then
+// boxoffice.PlanBookings decides, and the second round trip inserts every
+// booking and payment, moves every event's and type's tickets and every
+// code's uses, and records every change, with one statement each, sent
 // with COMMIT. The error is for the batch as a whole, and then nothing was
-// written; per-request outcomes (ENOTFOUND, ECONFLICT, ESOLDOUT) are in
-// the results.
+// written; per-request outcomes (ENOTFOUND, ECONFLICT, ESOLDOUT, EINVALID)
+// are in the results.
 func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest, terms boxoffice.BookingTerms) ([]boxoffice.BookingResult, error) {
 	if len(reqs) == 0 {
 		return []boxoffice.BookingResult{}, nil
@@ -199,12 +210,21 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 	reqs = slices.Clone(reqs) // the caller's, left alone
 	eventIDs := make([]string, len(reqs))
 	userIDs := make([]string, len(reqs))
+	var typeIDs []string
+	var codes [][]any   // (event, code) of the requests that carry a promo code
 	var retried [][]any // (user, key) of the requests that carry a key
 	for i := range reqs {
 		reqs[i].EventID, reqs[i].UserID = canonicalID(reqs[i].EventID), canonicalID(reqs[i].UserID)
+		reqs[i].TicketTypeID = canonicalID(reqs[i].TicketTypeID)
 		eventIDs[i], userIDs[i] = reqs[i].EventID, reqs[i].UserID
 		if reqs[i].IdempotencyKey != "" && boxoffice.ValidID(reqs[i].UserID) {
 			retried = append(retried, []any{reqs[i].UserID, reqs[i].IdempotencyKey})
+		}
+		if reqs[i].TicketTypeID != "" {
+			typeIDs = append(typeIDs, reqs[i].TicketTypeID)
+		}
+		if code := boxoffice.NormalizePromoCode(reqs[i].PromoCode); code != "" && boxoffice.ValidID(reqs[i].EventID) {
+			codes = append(codes, []any{reqs[i].EventID, code})
 		}
 	}
 	now := boxoffice.Now()
@@ -215,6 +235,8 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		var found []*boxoffice.Event
 		var buyers []*boxoffice.User
 		var before []*boxoffice.Booking
+		var types []*boxoffice.TicketType
+		var promos []*boxoffice.PromoCode
 		var eargs, uargs Args
 		events := validIDs(eventIDs)
 		qs := []*Query{
@@ -223,6 +245,18 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 			// KEY SHARE: the user cannot vanish before commit, yet may be edited.
 			rowsOf(&buyers, scanUser, "SELECT "+userColumns+" FROM users WHERE "+s.d.In(&uargs, "id", validIDs(userIDs))+
 				s.d.Lock("KEY SHARE"), uargs...),
+		}
+		// Types and codes after their events: every writer of their stock
+		// and uses locks the event first, so none can deadlock another.
+		if typeIDs = validIDs(typeIDs); len(typeIDs) > 0 {
+			var args Args
+			qs = append(qs, rowsOf(&types, scanTicketType, "SELECT "+ticketTypeColumns+" FROM ticket_types WHERE "+
+				s.d.In(&args, "id", typeIDs)+" ORDER BY id"+s.d.Lock("UPDATE"), args...))
+		}
+		if len(codes) > 0 {
+			var args Args
+			qs = append(qs, rowsOf(&promos, scanPromoCode, "SELECT "+promoCodeColumns+" FROM promo_codes WHERE (event_id, code) IN (SELECT c.e, c.c FROM "+
+				s.d.Table(&args, "c", []Column{{"e", "uuid"}, {"c", "text"}}, codes)+") ORDER BY id"+s.d.Lock("UPDATE"), args...))
 		}
 		if len(retried) > 0 {
 			var args Args
@@ -234,13 +268,29 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		if err := tx.Run(ctx, qs...); err != nil {
 			return err
 		}
-		byEvent := byID(found, func(e *boxoffice.Event) string { return e.ID })
+		stock := boxoffice.Stock{
+			Events: byID(found, func(e *boxoffice.Event) string { return e.ID }),
+			Users:  byID(buyers, func(u *boxoffice.User) string { return u.ID }),
+			Types:  byID(types, func(t *boxoffice.TicketType) string { return t.ID }),
+			Promos: map[boxoffice.PromoKey]*boxoffice.PromoCode{},
+		}
+		for _, p := range promos {
+			stock.Promos[boxoffice.PromoKey{EventID: p.EventID, Code: p.Code}] = p
+		}
 		for _, x := range expire.expired {
-			if e := byEvent[x.EventID]; e != nil {
+			if e := stock.Events[x.EventID]; e != nil {
 				e.AvailableTickets += x.NumberOfTickets
 			}
+			if t := stock.Types[x.TicketTypeID]; t != nil {
+				t.AvailableTickets += x.NumberOfTickets
+			}
+			for _, p := range promos {
+				if p.ID == x.PromoCodeID {
+					p.Uses--
+				}
+			}
 		}
-		results = s.plan(tx, reqs, before, byEvent, byID(buyers, func(u *boxoffice.User) string { return u.ID }), expire.expired, terms, now)
+		results = s.plan(tx, reqs, before, stock, expire.expired, terms, now)
 		return nil
 	})
 	if err != nil {
@@ -252,8 +302,8 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 // plan decides the batch: retried requests get the booking their first
 // attempt made, the others are planned; and it queues what writes the plan
 // and the holds expired on the way.
-func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffice.Booking, events map[string]*boxoffice.Event,
-	users map[string]*boxoffice.User, expired []*boxoffice.Booking, terms boxoffice.BookingTerms, now time.Time) []boxoffice.BookingResult {
+func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffice.Booking, stock boxoffice.Stock,
+	expired []*boxoffice.Booking, terms boxoffice.BookingTerms, now time.Time) []boxoffice.BookingResult {
 	made := map[[2]string]*boxoffice.Booking{}
 	for _, b := range before {
 		made[[2]string{b.UserID, b.IdempotencyKey}] = b
@@ -264,7 +314,7 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 	for i, r := range reqs {
 		if b := made[[2]string{r.UserID, r.IdempotencyKey}]; r.IdempotencyKey != "" && b != nil {
 			results[i] = boxoffice.BookingResult{Booking: b, Remaining: -1}
-			if e := events[b.EventID]; e != nil {
+			if e := stock.Events[b.EventID]; e != nil {
 				results[i].Remaining = e.AvailableTickets
 			}
 			continue
@@ -272,7 +322,7 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 		fresh = append(fresh, r)
 		at = append(at, i)
 	}
-	plan := boxoffice.PlanBookings(fresh, events, users, terms, now)
+	plan := boxoffice.PlanBookings(fresh, stock, terms, now)
 	for i, r := range plan.Results {
 		results[at[i]] = r
 	}
@@ -285,19 +335,31 @@ var bookingTable = []Column{
 	{"id", "uuid"}, {"user_id", "uuid"}, {"event_id", "uuid"}, {"number_of_tickets", "int"}, {"status", "text"},
 	{"expires_at", "timestamptz"}, {"unit_price_cents", "bigint"}, {"total_cents", "bigint"}, {"currency", "text"},
 	{"idempotency_key", "text"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"},
+	{"ticket_type_id", "uuid"}, {"promo_code_id", "uuid"}, {"discount_cents", "bigint"},
 }
 
 // writePlan queues what writes plan and the expired holds, to go with
 // COMMIT: one INSERT for all the bookings, one for their payments, one
-// UPDATE for all the events and one INSERT for all the changes. Sales
-// leave events.version alone: it guards organizer edits, which must not
-// fail because of them.
+// UPDATE for all the events, one for all the ticket types, one for all the
+// promo codes and one INSERT for all the changes. Sales leave
+// events.version alone: it guards organizer edits, which must not fail
+// because of them.
 func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffice.BookingPlan, expired []*boxoffice.Booking, now time.Time) {
 	var changes []*boxoffice.Change
 	delta := map[string]int{} // event id -> tickets taken, less those given back
 	maps.Copy(delta, plan.Taken)
+	typeDelta := map[string]int{} // ticket type id -> the same
+	maps.Copy(typeDelta, plan.TypesTaken)
+	uses := map[string]int{} // promo code id -> uses counted, less those given back
+	maps.Copy(uses, plan.PromosUsed)
 	for _, b := range expired {
 		delta[b.EventID] -= b.NumberOfTickets
+		if b.TicketTypeID != "" {
+			typeDelta[b.TicketTypeID] -= b.NumberOfTickets
+		}
+		if b.PromoCodeID != "" {
+			uses[b.PromoCodeID]--
+		}
 		changes = append(changes, expiredChange(b, now))
 	}
 	if len(plan.Bookings) > 0 {
@@ -312,7 +374,8 @@ func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffi
 				issued = append(issued, boxoffice.NewTickets(b, reqs[i].AttendeeNames, now)...)
 			}
 			rows = append(rows, []any{b.ID, b.UserID, b.EventID, b.NumberOfTickets, string(b.Status), timeOrNil(b.ExpiresAt),
-				b.UnitPriceCents, b.TotalCents, b.Currency, nullText(b.IdempotencyKey), b.CreatedAt, b.UpdatedAt})
+				b.UnitPriceCents, b.TotalCents, b.Currency, nullText(b.IdempotencyKey), b.CreatedAt, b.UpdatedAt,
+				nullText(b.TicketTypeID), nullText(b.PromoCodeID), b.DiscountCents})
 			kind := boxoffice.ChangeBookingCreated
 			if b.Status == boxoffice.BookingConfirmed {
 				kind = boxoffice.ChangeBookingConfirmed // made and confirmed at once: one record
@@ -322,28 +385,43 @@ func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffi
 		}
 		var args Args
 		tx.Queue(exec("INSERT INTO bookings (id, user_id, event_id, number_of_tickets, status, expires_at, unit_price_cents, "+
-			"total_cents, currency, idempotency_key, created_at, updated_at) SELECT * FROM "+s.d.Table(&args, "b", bookingTable, rows), args...))
+			"total_cents, currency, idempotency_key, created_at, updated_at, ticket_type_id, promo_code_id, discount_cents) SELECT * FROM "+
+			s.d.Table(&args, "b", bookingTable, rows), args...))
 		issueTickets(tx, s.d, issued)
 	}
 	if len(plan.Payments) > 0 {
 		insertPayments(tx, s.d, plan.Payments)
 	}
-	ids := slices.Sorted(maps.Keys(delta))
-	moved := make([][]any, 0, len(ids))
-	for _, id := range ids {
-		if delta[id] != 0 {
-			moved = append(moved, []any{id, delta[id]})
-		}
-	}
-	if len(moved) > 0 {
+	if moved := nonZero(delta); len(moved) > 0 {
 		var args Args
 		at := args.Add(now)
 		tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - t.n, updated_at = "+at+" FROM "+
 			s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}}, moved)+" WHERE events.id = t.id", args...))
 	}
+	if moved := nonZero(typeDelta); len(moved) > 0 {
+		var args Args
+		tx.Queue(exec("UPDATE ticket_types SET available_tickets = available_tickets - t.n FROM "+
+			s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}}, moved)+" WHERE ticket_types.id = t.id", args...))
+	}
+	if used := nonZero(uses); len(used) > 0 {
+		var args Args
+		tx.Queue(exec("UPDATE promo_codes SET uses = uses + t.n FROM "+
+			s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}}, used)+" WHERE promo_codes.id = t.id", args...))
+	}
 	if len(changes) > 0 {
 		record(tx, s.d, changes...)
 	}
+}
+
+// nonZero is delta's non-zero entries as (id, n) rows, in id order.
+func nonZero(delta map[string]int) [][]any {
+	var rows [][]any
+	for _, id := range slices.Sorted(maps.Keys(delta)) {
+		if delta[id] != 0 {
+			rows = append(rows, []any{id, delta[id]})
+		}
+	}
+	return rows
 }
 
 // expiredChange records a hold that ran out; the system did it.

@@ -10,11 +10,11 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
-const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, currency, no_transfers, waitlist_waiting, version, organizer_id, created_at, updated_at"
+const eventColumns = "id, title, description, date, location, total_tickets, available_tickets, price_cents, currency, no_transfers, waitlist_waiting, version, organizer_id, created_at, updated_at, has_ticket_types"
 
 func eventTargets(e *boxoffice.Event) []any {
 	return []any{&e.ID, &e.Title, &e.Description, &e.Date, &e.Location, &e.TotalTickets,
-		&e.AvailableTickets, &e.PriceCents, &e.Currency, &e.NoTransfers, &e.WaitlistLength, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt}
+		&e.AvailableTickets, &e.PriceCents, &e.Currency, &e.NoTransfers, &e.WaitlistLength, &e.Version, &e.OrganizerID, &e.CreatedAt, &e.UpdatedAt, &e.HasTicketTypes}
 }
 
 func scanEvent(r Rows) (*boxoffice.Event, error) {
@@ -86,10 +86,18 @@ func (s events) Create(ctx context.Context, e *boxoffice.Event) error {
 		id := canonicalID(*e.OrganizerID)
 		stored.OrganizerID = &id
 	}
+	stored.HasTicketTypes = stored.HasTicketTypes || len(e.TicketTypes) > 0
 	err := s.write(ctx, func(tx Tx) error {
-		return tx.Run(ctx, exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+		qs := []*Query{exec("INSERT INTO events ("+eventColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
 			stored.ID, stored.Title, stored.Description, stored.Date, stored.Location, stored.TotalTickets,
-			stored.AvailableTickets, stored.PriceCents, stored.Currency, stored.NoTransfers, stored.WaitlistLength, stored.Version, stored.OrganizerID, stored.CreatedAt, stored.UpdatedAt))
+			stored.AvailableTickets, stored.PriceCents, stored.Currency, stored.NoTransfers, stored.WaitlistLength, stored.Version, stored.OrganizerID, stored.CreatedAt,
+			stored.UpdatedAt, stored.HasTicketTypes)}
+		if len(e.TicketTypes) > 0 {
+			q, types := insertTicketTypes(s.d, stored.ID, stored.CreatedAt, e.TicketTypes)
+			stored.TicketTypes = types
+			qs = append(qs, q)
+		}
+		return tx.Run(ctx, qs...)
 	})
 	if err != nil {
 		return s.fail(err, "create", "event", "organizer")

@@ -51,6 +51,8 @@ func (s scope) Changes() boxoffice.ChangeStore          { return changes{s} }
 func (s scope) Payments() boxoffice.PaymentStore        { return payments{s} }
 func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} }
 func (s scope) Waitlist() boxoffice.WaitlistStore       { return waitlist{s} }
+func (s scope) TicketTypes() boxoffice.TicketTypeStore  { return ticketTypes{s} }
+func (s scope) PromoCodes() boxoffice.PromoCodeStore    { return promoCodes{s} }
 
 // scope is where the entity stores run: on the database, or in one
 // transaction. The same code serves both.

@@ -79,6 +79,8 @@ func (s waitlist) Join(ctx context.Context, e *boxoffice.WaitlistEntry, now time
 			return boxoffice.Errorf(boxoffice.ECONFLICT, errAlreadyWaiting)
 		case !ev.Date.After(now):
 			return boxoffice.Errorf(boxoffice.ECONFLICT, "event has already started")
+		case ev.HasTicketTypes:
+			return boxoffice.Errorf(boxoffice.ECONFLICT, "this event sells ticket types: it has no waiting list")
 		case ev.AvailableTickets > 0 && ev.WaitlistLength == 0:
 			return boxoffice.Errorf(boxoffice.ECONFLICT, "event is not sold out: book its tickets instead")
 		}

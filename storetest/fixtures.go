@@ -121,6 +121,33 @@ func MustBook(t testing.TB, s boxoffice.Store, user *boxoffice.User, event *boxo
 	return res[0].Booking
 }
 
+// MustCreateTypedEvent inserts an event dated in an hour that sells types
+// (their IDs set here), through the store.
+func MustCreateTypedEvent(t testing.TB, s boxoffice.Store, types ...*boxoffice.TicketType) *boxoffice.Event {
+	t.Helper()
+	e := NewEvent(1, time.Hour)
+	for _, tt := range types {
+		tt.ID = boxoffice.NewID()
+	}
+	if err := e.SetTicketTypes(types); err != nil {
+		t.Fatalf("SetTicketTypes: %v", err)
+	}
+	return MustInsertEvent(t, s, e)
+}
+
+// MustCreatePromoCode gives event a code through the store.
+func MustCreatePromoCode(t testing.TB, s boxoffice.Store, p *boxoffice.PromoCode) *boxoffice.PromoCode {
+	t.Helper()
+	p.ID, p.CreatedAt = boxoffice.NewID(), Tick()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("promo code: %v", err)
+	}
+	if err := s.PromoCodes().Create(context.Background(), p); err != nil {
+		t.Fatalf("create promo code: %v", err)
+	}
+	return p
+}
+
 // MustFindEvent returns the stored event id.
 func MustFindEvent(t testing.TB, s boxoffice.Store, id string) *boxoffice.Event {
 	t.Helper()
@@ -220,9 +247,56 @@ func AssertInvariants(t testing.TB, s boxoffice.Store) {
 		}
 		assertTickets(t, s, bookings)
 		assertWaitlist(t, s, e, bookings)
+		if e.HasTicketTypes {
+			assertTicketTypes(t, s, e, bookings)
+		}
 		if e.TotalTickets-e.AvailableTickets != sold {
 			t.Errorf("event %s: total %d - available %d = %d, but its PENDING and CONFIRMED bookings hold %d tickets",
 				e.ID, e.TotalTickets, e.AvailableTickets, e.TotalTickets-e.AvailableTickets, sold)
+		}
+	}
+}
+
+// assertTicketTypes checks that an event with ticket types has their sums
+// as its totals, that each type's sold tickets are those of its holding
+// bookings, and that each promo code's uses are its holding bookings.
+func assertTicketTypes(t testing.TB, s boxoffice.Store, e *boxoffice.Event, bookings []*boxoffice.Booking) {
+	t.Helper()
+	ctx := context.Background()
+	types, err := s.TicketTypes().ByEventIDs(ctx, []string{e.ID})
+	if err != nil {
+		t.Fatalf("ticket types: %v", err)
+	}
+	held, uses := map[string]int{}, map[string]int{}
+	for _, b := range bookings {
+		if b.Status.HoldsTickets() {
+			held[b.TicketTypeID] += b.NumberOfTickets
+			if b.PromoCodeID != "" {
+				uses[b.PromoCodeID]++
+			}
+		}
+	}
+	total, available := 0, 0
+	for _, tt := range types {
+		total, available = total+tt.TotalTickets, available+tt.AvailableTickets
+		if tt.AvailableTickets < 0 || tt.AvailableTickets > tt.TotalTickets || tt.Sold() != held[tt.ID] {
+			t.Errorf("ticket type %s of event %s: %d available of %d, but its bookings hold %d", tt.Name, e.ID, tt.AvailableTickets,
+				tt.TotalTickets, held[tt.ID])
+		}
+	}
+	if total != e.TotalTickets || available != e.AvailableTickets {
+		t.Errorf("event %s: %d of %d available, its types %d of %d", e.ID, e.AvailableTickets, e.TotalTickets, available, total)
+	}
+	if held[""] != 0 {
+		t.Errorf("event %s sells ticket types, yet bookings without one hold %d tickets", e.ID, held[""])
+	}
+	promos, err := s.PromoCodes().ByEvent(ctx, e.ID)
+	if err != nil {
+		t.Fatalf("promo codes: %v", err)
+	}
+	for _, p := range promos {
+		if p.Uses != uses[p.ID] || p.MaxUses != nil && p.Uses > *p.MaxUses {
+			t.Errorf("promo code %s: %d uses (max %v), but %d holding bookings use it", p.Code, p.Uses, p.MaxUses, uses[p.ID])
 		}
 	}
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Tickets", testTickets},
 		{"Waitlist", testWaitlist},
 		{"Payments", testPayments},
+		{"Selling", testSelling},
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},

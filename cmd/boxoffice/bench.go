@@ -78,6 +78,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		eventIDs    = fs.String("event", "", "comma-separated event ids to book on (hot: one); default: make events")
 		events      = fs.Int("events", loadtest.DefaultEvents, "spread and mixed: number of events to make")
 		tickets     = fs.Int("tickets", loadtest.DefaultTickets, "totalTickets of each event made")
+		types       = fs.Int("types", 0, "ticket types of each event made, sharing its tickets, booked at random (0: none; at most 20)")
 		users       = fs.String("users", "", "through the API only: comma-separated user ids to book for, or a number N to create N users; default: existing users")
 		perBooking  = fs.Int("n", 1, "tickets per booking, 1 to 10")
 		reads       = fs.Float64("reads", loadtest.DefaultReadFraction, "mixed: share of reads, above 0 and at most 1")
@@ -107,7 +108,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	opts := loadtest.Options{
 		URL: *url, Scenario: loadtest.Scenario(scenario),
 		Concurrency: *conns, Duration: *duration, WarmUp: *warmUp,
-		EventIDs: splitIDs(*eventIDs), Events: *events, Tickets: *tickets,
+		EventIDs: splitIDs(*eventIDs), Events: *events, Tickets: *tickets, Types: *types,
 		TicketsPerBooking: *perBooking, ReadFraction: *reads,
 		AllowRemote: *allowRemote, RequestTimeout: *timeout,
 		NoVerify: *noVerify, Soak: soak(stdout, *jsonOut),

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Payment() PaymentResolver
 	Query() QueryResolver
 	Ticket() TicketResolver
+	TicketType() TicketTypeResolver
 	User() UserResolver
 	WaitlistEntry() WaitlistEntryResolver
 }
@@ -56,6 +57,7 @@ type ComplexityRoot struct {
 		CancelledAt     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Currency        func(childComplexity int) int
+		Discount        func(childComplexity int) int
 		Event           func(childComplexity int) int
 		EventID         func(childComplexity int) int
 		ExpiresAt       func(childComplexity int) int
@@ -64,6 +66,7 @@ type ComplexityRoot struct {
 		NumberOfTickets func(childComplexity int) int
 		Payment         func(childComplexity int) int
 		Status          func(childComplexity int) int
+		TicketType      func(childComplexity int) int
 		Tickets         func(childComplexity int) int
 		Total           func(childComplexity int) int
 		UnitPrice       func(childComplexity int) int
@@ -98,6 +101,7 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		Location         func(childComplexity int) int
 		Price            func(childComplexity int) int
+		TicketTypes      func(childComplexity int) int
 		Title            func(childComplexity int) int
 		TotalTickets     func(childComplexity int) int
 		TransfersAllowed func(childComplexity int) int
@@ -107,24 +111,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddEventStaff   func(childComplexity int, eventID string, userID string) int
-		CancelBooking   func(childComplexity int, id string) int
-		ChangePassword  func(childComplexity int, input model.ChangePasswordInput) int
-		CheckIn         func(childComplexity int, eventID string, code string) int
-		CheckInScans    func(childComplexity int, eventID string, scans []*model.ScanInput) int
-		CreateBooking   func(childComplexity int, input model.CreateBookingInput, userID string) int
-		CreateEvent     func(childComplexity int, input model.CreateEventInput) int
-		CreateUser      func(childComplexity int, input model.CreateUserInput) int
-		JoinWaitlist    func(childComplexity int, eventID string, numberOfTickets int) int
-		LeaveWaitlist   func(childComplexity int, id string) int
-		PayBooking      func(childComplexity int, id string, input *model.PayBookingInput) int
-		SetAttendeeName func(childComplexity int, ticketID string, name string) int
-		SetUserRole     func(childComplexity int, userID string, role boxoffice.Role) int
-		SignIn          func(childComplexity int, input model.SignInInput) int
-		SignOut         func(childComplexity int) int
-		SignUp          func(childComplexity int, input boxoffice.SignUpInput) int
-		TransferTicket  func(childComplexity int, id string, toEmail string) int
-		UpdateEvent     func(childComplexity int, id string, input model.UpdateEventInput) int
+		AddEventStaff     func(childComplexity int, eventID string, userID string) int
+		AddTicketType     func(childComplexity int, eventID string, input model.TicketTypeInput) int
+		CancelBooking     func(childComplexity int, id string) int
+		ChangePassword    func(childComplexity int, input model.ChangePasswordInput) int
+		CheckIn           func(childComplexity int, eventID string, code string) int
+		CheckInScans      func(childComplexity int, eventID string, scans []*model.ScanInput) int
+		CreateBooking     func(childComplexity int, input model.CreateBookingInput, userID string) int
+		CreateBulkBooking func(childComplexity int, userID string, input model.BulkBookingInput) int
+		CreateEvent       func(childComplexity int, input model.CreateEventInput) int
+		CreatePromoCode   func(childComplexity int, input model.CreatePromoCodeInput) int
+		CreateUser        func(childComplexity int, input model.CreateUserInput) int
+		JoinWaitlist      func(childComplexity int, eventID string, numberOfTickets int) int
+		LeaveWaitlist     func(childComplexity int, id string) int
+		PayBooking        func(childComplexity int, id string, input *model.PayBookingInput) int
+		SetAttendeeName   func(childComplexity int, ticketID string, name string) int
+		SetUserRole       func(childComplexity int, userID string, role boxoffice.Role) int
+		SignIn            func(childComplexity int, input model.SignInInput) int
+		SignOut           func(childComplexity int) int
+		SignUp            func(childComplexity int, input boxoffice.SignUpInput) int
+		TransferTicket    func(childComplexity int, id string, toEmail string) int
+		UpdateEvent       func(childComplexity int, id string, input model.UpdateEventInput) int
+		UpdateTicketType  func(childComplexity int, id string, input model.TicketTypeInput) int
 	}
 
 	PaginatedBookingsResponse struct {
@@ -158,6 +166,16 @@ type ComplexityRoot struct {
 		Status         func(childComplexity int) int
 	}
 
+	PromoCode struct {
+		AmountOff  func(childComplexity int) int
+		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		MaxUses    func(childComplexity int) int
+		PercentOff func(childComplexity int) int
+		Uses       func(childComplexity int) int
+		ValidUntil func(childComplexity int) int
+	}
+
 	Query struct {
 		Booking        func(childComplexity int, id string) int
 		Bookings       func(childComplexity int, filter *model.BookingFilterInput, pagination *model.PaginationInput) int
@@ -168,6 +186,7 @@ type ComplexityRoot struct {
 		MyTickets      func(childComplexity int) int
 		MyWaitlist     func(childComplexity int) int
 		PopularEvents  func(childComplexity int, limit *int) int
+		PromoCodes     func(childComplexity int, eventID string) int
 		Ticket         func(childComplexity int, id string) int
 		UpcomingEvents func(childComplexity int, limit *int) int
 		User           func(childComplexity int, id string) int
@@ -185,6 +204,17 @@ type ComplexityRoot struct {
 		Owner        func(childComplexity int) int
 		QRSVG        func(childComplexity int) int
 		Status       func(childComplexity int) int
+	}
+
+	TicketType struct {
+		AvailableTickets func(childComplexity int) int
+		ID               func(childComplexity int) int
+		MaxPerBooking    func(childComplexity int) int
+		Name             func(childComplexity int) int
+		Price            func(childComplexity int) int
+		SalesEnd         func(childComplexity int) int
+		SalesStart       func(childComplexity int) int
+		TotalTickets     func(childComplexity int) int
 	}
 
 	User struct {
@@ -221,6 +251,8 @@ type BookingResolver interface {
 	Payment(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.Payment, error)
 	History(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.BookingHistoryEntry, error)
 
+	TicketType(ctx context.Context, obj *boxoffice.Booking) (*boxoffice.TicketType, error)
+
 	Tickets(ctx context.Context, obj *boxoffice.Booking) ([]*boxoffice.Ticket, error)
 }
 type BookingChangeResolver interface {
@@ -232,6 +264,7 @@ type CheckInResolver interface {
 type EventResolver interface {
 	Bookings(ctx context.Context, obj *boxoffice.Event, limit *int) ([]*boxoffice.Booking, error)
 
+	TicketTypes(ctx context.Context, obj *boxoffice.Event) ([]*boxoffice.TicketType, error)
 	TransfersAllowed(ctx context.Context, obj *boxoffice.Event) (bool, error)
 	CheckedIn(ctx context.Context, obj *boxoffice.Event) (int, error)
 }
@@ -246,6 +279,10 @@ type MutationResolver interface {
 	PayBooking(ctx context.Context, id string, input *model.PayBookingInput) (*boxoffice.Booking, error)
 	CreateEvent(ctx context.Context, input model.CreateEventInput) (*boxoffice.Event, error)
 	UpdateEvent(ctx context.Context, id string, input model.UpdateEventInput) (*boxoffice.Event, error)
+	AddTicketType(ctx context.Context, eventID string, input model.TicketTypeInput) (*boxoffice.TicketType, error)
+	UpdateTicketType(ctx context.Context, id string, input model.TicketTypeInput) (*boxoffice.TicketType, error)
+	CreatePromoCode(ctx context.Context, input model.CreatePromoCodeInput) (*boxoffice.PromoCode, error)
+	CreateBulkBooking(ctx context.Context, userID string, input model.BulkBookingInput) (*boxoffice.Booking, error)
 	CheckIn(ctx context.Context, eventID string, code string) (*boxoffice.CheckIn, error)
 	CheckInScans(ctx context.Context, eventID string, scans []*model.ScanInput) ([]*boxoffice.CheckIn, error)
 	AddEventStaff(ctx context.Context, eventID string, userID string) (*boxoffice.Event, error)
@@ -266,6 +303,7 @@ type QueryResolver interface {
 	Events(ctx context.Context, pagination *model.PaginationInput) (*model.PaginatedEventsResponse, error)
 	PopularEvents(ctx context.Context, limit *int) ([]*boxoffice.Event, error)
 	UpcomingEvents(ctx context.Context, limit *int) ([]*boxoffice.Event, error)
+	PromoCodes(ctx context.Context, eventID string) ([]*boxoffice.PromoCode, error)
 	MyTickets(ctx context.Context) ([]*boxoffice.Ticket, error)
 	Ticket(ctx context.Context, id string) (*boxoffice.Ticket, error)
 	CheckInKey(ctx context.Context, eventID string) (string, error)
@@ -281,6 +319,9 @@ type TicketResolver interface {
 	AttendeeName(ctx context.Context, obj *boxoffice.Ticket) (*string, error)
 	Code(ctx context.Context, obj *boxoffice.Ticket) (string, error)
 	QRSVG(ctx context.Context, obj *boxoffice.Ticket) (string, error)
+}
+type TicketTypeResolver interface {
+	Price(ctx context.Context, obj *boxoffice.TicketType) (float64, error)
 }
 type UserResolver interface {
 	Email(ctx context.Context, obj *boxoffice.User) (string, error)
@@ -350,6 +391,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.Currency(childComplexity), true
+	case "Booking.discount":
+		if e.ComplexityRoot.Booking.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.Discount(childComplexity), true
 	case "Booking.event":
 		if e.ComplexityRoot.Booking.Event == nil {
 			break
@@ -398,6 +445,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Booking.Status(childComplexity), true
+	case "Booking.ticketType":
+		if e.ComplexityRoot.Booking.TicketType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Booking.TicketType(childComplexity), true
 	case "Booking.tickets":
 		if e.ComplexityRoot.Booking.Tickets == nil {
 			break
@@ -556,6 +609,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.Price(childComplexity), true
+	case "Event.ticketTypes":
+		if e.ComplexityRoot.Event.TicketTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.TicketTypes(childComplexity), true
 	case "Event.title":
 		if e.ComplexityRoot.Event.Title == nil {
 			break
@@ -604,6 +663,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddEventStaff(childComplexity, args["eventId"].(string), args["userId"].(string)), true
+	case "Mutation.addTicketType":
+		if e.ComplexityRoot.Mutation.AddTicketType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addTicketType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddTicketType(childComplexity, args["eventId"].(string), args["input"].(model.TicketTypeInput)), true
 	case "Mutation.cancelBooking":
 		if e.ComplexityRoot.Mutation.CancelBooking == nil {
 			break
@@ -659,6 +729,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateBooking(childComplexity, args["input"].(model.CreateBookingInput), args["userId"].(string)), true
+	case "Mutation.createBulkBooking":
+		if e.ComplexityRoot.Mutation.CreateBulkBooking == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBulkBooking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBulkBooking(childComplexity, args["userId"].(string), args["input"].(model.BulkBookingInput)), true
 	case "Mutation.createEvent":
 		if e.ComplexityRoot.Mutation.CreateEvent == nil {
 			break
@@ -670,6 +751,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEvent(childComplexity, args["input"].(model.CreateEventInput)), true
+	case "Mutation.createPromoCode":
+		if e.ComplexityRoot.Mutation.CreatePromoCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPromoCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePromoCode(childComplexity, args["input"].(model.CreatePromoCodeInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -786,6 +878,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEvent(childComplexity, args["id"].(string), args["input"].(model.UpdateEventInput)), true
+	case "Mutation.updateTicketType":
+		if e.ComplexityRoot.Mutation.UpdateTicketType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTicketType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTicketType(childComplexity, args["id"].(string), args["input"].(model.TicketTypeInput)), true
 
 	case "PaginatedBookingsResponse.items":
 		if e.ComplexityRoot.PaginatedBookingsResponse.Items == nil {
@@ -905,6 +1008,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Payment.Status(childComplexity), true
 
+	case "PromoCode.amountOff":
+		if e.ComplexityRoot.PromoCode.AmountOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.AmountOff(childComplexity), true
+	case "PromoCode.code":
+		if e.ComplexityRoot.PromoCode.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Code(childComplexity), true
+	case "PromoCode.id":
+		if e.ComplexityRoot.PromoCode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.ID(childComplexity), true
+	case "PromoCode.maxUses":
+		if e.ComplexityRoot.PromoCode.MaxUses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.MaxUses(childComplexity), true
+	case "PromoCode.percentOff":
+		if e.ComplexityRoot.PromoCode.PercentOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.PercentOff(childComplexity), true
+	case "PromoCode.uses":
+		if e.ComplexityRoot.PromoCode.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Uses(childComplexity), true
+	case "PromoCode.validUntil":
+		if e.ComplexityRoot.PromoCode.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.ValidUntil(childComplexity), true
+
 	case "Query.booking":
 		if e.ComplexityRoot.Query.Booking == nil {
 			break
@@ -990,6 +1136,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PopularEvents(childComplexity, args["limit"].(*int)), true
+	case "Query.promoCodes":
+		if e.ComplexityRoot.Query.PromoCodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_promoCodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PromoCodes(childComplexity, args["eventId"].(string)), true
 	case "Query.ticket":
 		if e.ComplexityRoot.Query.Ticket == nil {
 			break
@@ -1101,6 +1258,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Ticket.Status(childComplexity), true
 
+	case "TicketType.availableTickets":
+		if e.ComplexityRoot.TicketType.AvailableTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.AvailableTickets(childComplexity), true
+	case "TicketType.id":
+		if e.ComplexityRoot.TicketType.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.ID(childComplexity), true
+	case "TicketType.maxPerBooking":
+		if e.ComplexityRoot.TicketType.MaxPerBooking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.MaxPerBooking(childComplexity), true
+	case "TicketType.name":
+		if e.ComplexityRoot.TicketType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.Name(childComplexity), true
+	case "TicketType.price":
+		if e.ComplexityRoot.TicketType.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.Price(childComplexity), true
+	case "TicketType.salesEnd":
+		if e.ComplexityRoot.TicketType.SalesEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.SalesEnd(childComplexity), true
+	case "TicketType.salesStart":
+		if e.ComplexityRoot.TicketType.SalesStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.SalesStart(childComplexity), true
+	case "TicketType.totalTickets":
+		if e.ComplexityRoot.TicketType.TotalTickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TicketType.TotalTickets(childComplexity), true
+
 	case "User.bookings":
 		if e.ComplexityRoot.User.Bookings == nil {
 			break
@@ -1208,15 +1414,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("BookingFilterInput", ec.unmarshalInputBookingFilterInput),
+			graphql.NewInputUnmarshaler("BulkBookingInput", ec.unmarshalInputBulkBookingInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateBookingInput", ec.unmarshalInputCreateBookingInput),
 			graphql.NewInputUnmarshaler("CreateEventInput", ec.unmarshalInputCreateEventInput),
+			graphql.NewInputUnmarshaler("CreatePromoCodeInput", ec.unmarshalInputCreatePromoCodeInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("PaginationInput", ec.unmarshalInputPaginationInput),
 			graphql.NewInputUnmarshaler("PayBookingInput", ec.unmarshalInputPayBookingInput),
+			graphql.NewInputUnmarshaler("PriceStepInput", ec.unmarshalInputPriceStepInput),
 			graphql.NewInputUnmarshaler("ScanInput", ec.unmarshalInputScanInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("TicketTypeInput", ec.unmarshalInputTicketTypeInput),
 			graphql.NewInputUnmarshaler("UpdateEventInput", ec.unmarshalInputUpdateEventInput),
 			graphql.NewInputUnmarshaler("UserFilterInput", ec.unmarshalInputUserFilterInput),
 		)
@@ -1563,10 +1773,13 @@ input CreateEventInput {
   date: DateTime!
   """1 to 200 characters."""
   location: String!
-  """1 to 1000000."""
-  totalTickets: Int!
-  """0 to 999999.99, at most two decimals."""
-  price: Float!
+  """1 to 1000000. Required without ticketTypes; with them, their sum (leave it out)."""
+  totalTickets: Int
+  """
+  0 to 999999.99, at most two decimals. Required without ticketTypes; with
+  them, the lowest of their prices (leave it out).
+  """
+  price: Float
   """Whether its tickets may be given to someone else; default true."""
   transfersAllowed: Boolean
 }
@@ -1580,9 +1793,12 @@ input UpdateEventInput {
   """Must be in the future."""
   date: DateTime
   location: String
-  """Not below the tickets already sold; availableTickets moves by the same amount."""
+  """
+  Not below the tickets already sold; availableTickets moves by the same
+  amount. BAD_USER_INPUT for an event with ticket types: its total is theirs.
+  """
   totalTickets: Int
-  """0 to 999999.99, at most two decimals."""
+  """0 to 999999.99, at most two decimals. BAD_USER_INPUT for an event with ticket types."""
   price: Float
   transfersAllowed: Boolean
   """The event's current version; CONFLICT if someone changed it since."""
@@ -1687,6 +1903,157 @@ type Query
 
 """Writes."""
 type Mutation
+`, BuiltIn: false},
+	{Name: "../schema/selling.graphqls", Input: `"""
+One kind of ticket an event sells (standing, seated, student): its own
+price, stock, sales window and limit per booking. An event with ticket
+types sells only through them, and its totalTickets and availableTickets
+are their sums.
+"""
+type TicketType {
+  id: ID!
+  name: String!
+  """The current price: the last price step reached, else the base price."""
+  price: Float!
+  totalTickets: Int!
+  availableTickets: Int!
+  """Null: on sale from the start."""
+  salesStart: DateTime
+  """Null: on sale until the event starts."""
+  salesEnd: DateTime
+  """At most this many per booking (bulk bookings excepted)."""
+  maxPerBooking: Int!
+}
+
+"""A ticket type of a new event."""
+input TicketTypeInput {
+  """1 to 100 characters, distinct within the event."""
+  name: String!
+  """The base price: 0 to 999999.99, at most two decimals."""
+  price: Float!
+  """1 to 1000000."""
+  totalTickets: Int!
+  salesStart: DateTime
+  salesEnd: DateTime
+  """1 to 10; default 10."""
+  maxPerBooking: Int
+  """
+  Dynamic pricing: the price rises to each step's price once soldAtLeast
+  tickets of this type are sold, or once the step's date has passed. Of the
+  steps reached, the last in this list sets the price. At most 10.
+  """
+  priceSteps: [PriceStepInput!]
+}
+
+"""A price step: exactly one of soldAtLeast and from."""
+input PriceStepInput {
+  price: Float!
+  """1 to the type's totalTickets - 1."""
+  soldAtLeast: Int
+  from: DateTime
+}
+
+extend input CreateEventInput {
+  """1 to 20 ticket types; with them, leave totalTickets and price out."""
+  ticketTypes: [TicketTypeInput!]
+}
+
+extend input CreateBookingInput {
+  """Required when the event has ticket types (else BAD_USER_INPUT); NOT_FOUND for another event's type."""
+  ticketTypeId: ID
+  """
+  A promo code of the event (case does not matter). BAD_USER_INPUT for an
+  unknown code; CONFLICT when it has expired or been used up: then nothing
+  is booked.
+  """
+  promoCode: String
+}
+
+"""A discount code of an event."""
+input CreatePromoCodeInput {
+  eventId: ID!
+  """3 to 40 letters, digits, - and _; stored upper case."""
+  code: String!
+  """1 to 100; or amountOff."""
+  percentOff: Int
+  """Off a booking's total, never below zero; or percentOff."""
+  amountOff: Float
+  """Null: unlimited."""
+  maxUses: Int
+  """Null: until the event starts."""
+  validUntil: DateTime
+}
+
+"""A discount code: a percentage or an amount off one booking."""
+type PromoCode {
+  id: ID!
+  code: String!
+  percentOff: Int
+  amountOff: Float
+  maxUses: Int
+  """Bookings holding it now: a hold that expires or a cancelled booking gives its use back."""
+  uses: Int!
+  validUntil: DateTime
+}
+
+"""Tickets for a group or a box office, booked at once."""
+input BulkBookingInput {
+  eventId: ID!
+  """Required when the event has ticket types."""
+  ticketTypeId: ID
+  """1 to 10000, all or nothing."""
+  numberOfTickets: Int!
+  """Optional, one per ticket at most, in seat order."""
+  attendeeNames: [String!]
+}
+
+extend type Booking {
+  """Null for an event without ticket types."""
+  ticketType: TicketType
+  """What its promo code took off total; 0 without one."""
+  discount: Float!
+}
+
+extend type Event {
+  """In the organizer's order; empty for an event without ticket types."""
+  ticketTypes: [TicketType!]!
+}
+
+extend type Query {
+  """The event's promo codes, oldest first: its organizer and admins (else FORBIDDEN)."""
+  promoCodes(eventId: ID!): [PromoCode!]!
+}
+
+extend type Mutation {
+  """
+  The event's organizer and admins (else FORBIDDEN): give an event that
+  sells ticket types one more. CONFLICT for an event without types, or one
+  that has started. The event's totalTickets, availableTickets and price
+  follow.
+  """
+  addTicketType(eventId: ID!, input: TicketTypeInput!): TicketType!
+
+  """
+  The event's organizer and admins (else FORBIDDEN): replace a ticket
+  type's settings. Its totalTickets may not go below the tickets of it
+  sold (CONFLICT); its event's totals and price follow.
+  """
+  updateTicketType(id: ID!, input: TicketTypeInput!): TicketType!
+
+  """
+  The event's organizer and admins (else FORBIDDEN): give the event a promo
+  code. CONFLICT if the event has the code already.
+  """
+  createPromoCode(input: CreatePromoCodeInput!): PromoCode!
+
+  """
+  The event's organizer and admins (else FORBIDDEN): book up to 10000
+  tickets at once for userId (a group, a box office), all or nothing,
+  confirmed at once with one ticket per seat, outside the type's sales
+  window and per-booking limit. SOLD_OUT when fewer are left.
+  """
+  createBulkBooking(userId: ID!, input: BulkBookingInput!): Booking!
+}
 `, BuiltIn: false},
 	{Name: "../schema/ticket.graphqls", Input: `"""Where a ticket is."""
 enum TicketStatus {
@@ -1990,6 +2357,10 @@ func (ec *executionContext) childFields_Booking(ctx context.Context, field graph
 		return ec.fieldContext_Booking_updatedAt(ctx, field)
 	case "cancelledAt":
 		return ec.fieldContext_Booking_cancelledAt(ctx, field)
+	case "ticketType":
+		return ec.fieldContext_Booking_ticketType(ctx, field)
+	case "discount":
+		return ec.fieldContext_Booking_discount(ctx, field)
 	case "tickets":
 		return ec.fieldContext_Booking_tickets(ctx, field)
 	}
@@ -2054,6 +2425,8 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Event_updatedAt(ctx, field)
+	case "ticketTypes":
+		return ec.fieldContext_Event_ticketTypes(ctx, field)
 	case "transfersAllowed":
 		return ec.fieldContext_Event_transfersAllowed(ctx, field)
 	case "checkedIn":
@@ -2126,6 +2499,26 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
+func (ec *executionContext) childFields_PromoCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PromoCode_id(ctx, field)
+	case "code":
+		return ec.fieldContext_PromoCode_code(ctx, field)
+	case "percentOff":
+		return ec.fieldContext_PromoCode_percentOff(ctx, field)
+	case "amountOff":
+		return ec.fieldContext_PromoCode_amountOff(ctx, field)
+	case "maxUses":
+		return ec.fieldContext_PromoCode_maxUses(ctx, field)
+	case "uses":
+		return ec.fieldContext_PromoCode_uses(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_PromoCode_validUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromoCode", field.Name)
+}
+
 func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2148,6 +2541,28 @@ func (ec *executionContext) childFields_Ticket(ctx context.Context, field graphq
 		return ec.fieldContext_Ticket_checkedInAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ticket", field.Name)
+}
+
+func (ec *executionContext) childFields_TicketType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TicketType_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TicketType_name(ctx, field)
+	case "price":
+		return ec.fieldContext_TicketType_price(ctx, field)
+	case "totalTickets":
+		return ec.fieldContext_TicketType_totalTickets(ctx, field)
+	case "availableTickets":
+		return ec.fieldContext_TicketType_availableTickets(ctx, field)
+	case "salesStart":
+		return ec.fieldContext_TicketType_salesStart(ctx, field)
+	case "salesEnd":
+		return ec.fieldContext_TicketType_salesEnd(ctx, field)
+	case "maxPerBooking":
+		return ec.fieldContext_TicketType_maxPerBooking(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TicketType", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2344,6 +2759,28 @@ func (ec *executionContext) field_Mutation_addEventStaff_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addTicketType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TicketTypeInput, error) {
+			return ec.unmarshalNTicketTypeInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2438,12 +2875,48 @@ func (ec *executionContext) field_Mutation_createBooking_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createBulkBooking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.BulkBookingInput, error) {
+			return ec.unmarshalNBulkBookingInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐBulkBookingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateEventInput, error) {
 			return ec.unmarshalNCreateEventInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreateEventInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPromoCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePromoCodeInput, error) {
+			return ec.unmarshalNCreatePromoCodeInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreatePromoCodeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2640,6 +3113,28 @@ func (ec *executionContext) field_Mutation_updateEvent_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateTicketType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TicketTypeInput, error) {
+			return ec.unmarshalNTicketTypeInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2743,6 +3238,20 @@ func (ec *executionContext) field_Query_popularEvents_args(ctx context.Context, 
 		return nil, err
 	}
 	args["limit"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_promoCodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
 	return args, nil
 }
 
@@ -3394,6 +3903,61 @@ func (ec *executionContext) fieldContext_Booking_cancelledAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Booking", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Booking_ticketType(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_ticketType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Booking().TicketType(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.TicketType) graphql.Marshaler {
+			return ec.marshalOTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_ticketType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Booking",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Booking_discount(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Booking_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Booking_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Booking", field, true, false, "Float")
+}
+
 func (ec *executionContext) _Booking_tickets(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Booking) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3971,6 +4535,38 @@ func (ec *executionContext) fieldContext_Event_updatedAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Event_ticketTypes(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_ticketTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().TicketTypes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.TicketType) graphql.Marshaler {
+			return ec.marshalNTicketType2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Event_ticketTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_transfersAllowed(ctx context.Context, field graphql.CollectedField, obj *boxoffice.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4453,6 +5049,182 @@ func (ec *executionContext) fieldContext_Mutation_updateEvent(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addTicketType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addTicketType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddTicketType(ctx, fc.Args["eventId"].(string), fc.Args["input"].(model.TicketTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.TicketType) graphql.Marshaler {
+			return ec.marshalNTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addTicketType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addTicketType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTicketType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTicketType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTicketType(ctx, fc.Args["id"].(string), fc.Args["input"].(model.TicketTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.TicketType) graphql.Marshaler {
+			return ec.marshalNTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTicketType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TicketType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTicketType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPromoCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPromoCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePromoCode(ctx, fc.Args["input"].(model.CreatePromoCodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.PromoCode) graphql.Marshaler {
+			return ec.marshalNPromoCode2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPromoCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPromoCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromoCode(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPromoCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBulkBooking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBulkBooking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBulkBooking(ctx, fc.Args["userId"].(string), fc.Args["input"].(model.BulkBookingInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *boxoffice.Booking) graphql.Marshaler {
+			return ec.marshalNBooking2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐBooking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBulkBooking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Booking(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBulkBooking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5275,6 +6047,167 @@ func (ec *executionContext) fieldContext_Payment_clientSecret(_ context.Context,
 	return graphql.NewScalarFieldContext("Payment", field, true, true, "String")
 }
 
+func (ec *executionContext) _PromoCode_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PromoCode_code(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "String")
+}
+
+func (ec *executionContext) _PromoCode_percentOff(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_percentOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_percentOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_amountOff(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_amountOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountOff(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_amountOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, true, false, "Float")
+}
+
+func (ec *executionContext) _PromoCode_maxUses(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_maxUses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxUses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_maxUses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_uses(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_validUntil(ctx context.Context, field graphql.CollectedField, obj *boxoffice.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5565,6 +6498,50 @@ func (ec *executionContext) fieldContext_Query_upcomingEvents(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_upcomingEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_promoCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_promoCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PromoCodes(ctx, fc.Args["eventId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*boxoffice.PromoCode) graphql.Marshaler {
+			return ec.marshalNPromoCode2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPromoCodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_promoCodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromoCode(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_promoCodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6163,6 +7140,190 @@ func (ec *executionContext) _Ticket_checkedInAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Ticket_checkedInAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Ticket", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TicketType_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TicketType_name(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "String")
+}
+
+func (ec *executionContext) _TicketType_price(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TicketType().Price(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, true, true, "Float")
+}
+
+func (ec *executionContext) _TicketType_totalTickets(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_totalTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalTickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_totalTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketType_availableTickets(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_availableTickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableTickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_availableTickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TicketType_salesStart(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_salesStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SalesStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_salesStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TicketType_salesEnd(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_salesEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SalesEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_salesEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TicketType_maxPerBooking(ctx context.Context, field graphql.CollectedField, obj *boxoffice.TicketType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TicketType_maxPerBooking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxPerBooking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TicketType_maxPerBooking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TicketType", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *boxoffice.User) (ret graphql.Marshaler) {
@@ -7701,6 +8862,69 @@ func UnmarshalBookingFilterInput(ctx context.Context, raw any) (model.BookingFil
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBulkBookingInput(ctx context.Context, obj any) (model.BulkBookingInput, error) {
+	var it model.BulkBookingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eventId", "ticketTypeId", "numberOfTickets", "attendeeNames"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eventId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventID = data
+		case "ticketTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TicketTypeID = data
+		case "numberOfTickets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numberOfTickets"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NumberOfTickets = data
+		case "attendeeNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendeeNames"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendeeNames = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkBookingInput unmarshals raw into the BulkBookingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkBookingInput(ctx context.Context, raw any) (model.BulkBookingInput, error) {
+	var out model.BulkBookingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkBookingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputChangePasswordInput(ctx context.Context, obj any) (model.ChangePasswordInput, error) {
 	var it model.ChangePasswordInput
 	if obj == nil {
@@ -7761,7 +8985,7 @@ func (ec *executionContext) unmarshalInputCreateBookingInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"eventId", "numberOfTickets"}
+	fieldsInOrder := [...]string{"eventId", "numberOfTickets", "ticketTypeId", "promoCode"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7782,6 +9006,20 @@ func (ec *executionContext) unmarshalInputCreateBookingInput(ctx context.Context
 				return it, err
 			}
 			it.NumberOfTickets = data
+		case "ticketTypeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketTypeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TicketTypeID = data
+		case "promoCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promoCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromoCode = data
 		}
 	}
 	return it, nil
@@ -7810,7 +9048,7 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price", "transfersAllowed"}
+	fieldsInOrder := [...]string{"title", "description", "date", "location", "totalTickets", "price", "transfersAllowed", "ticketTypes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7847,14 +9085,14 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 			it.Location = data
 		case "totalTickets":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("totalTickets"))
-			data, err := ec.unmarshalNInt2int(ctx, v)
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TotalTickets = data
 		case "price":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
-			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -7866,6 +9104,13 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 				return it, err
 			}
 			it.TransfersAllowed = data
+		case "ticketTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketTypes"))
+			data, err := ec.unmarshalOTicketTypeInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TicketTypes = data
 		}
 	}
 	return it, nil
@@ -7880,6 +9125,83 @@ func (ec *executionContext) unmarshalInputCreateEventInput(ctx context.Context, 
 func UnmarshalCreateEventInput(ctx context.Context, raw any) (model.CreateEventInput, error) {
 	var out model.CreateEventInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateEventInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePromoCodeInput(ctx context.Context, obj any) (model.CreatePromoCodeInput, error) {
+	var it model.CreatePromoCodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eventId", "code", "percentOff", "amountOff", "maxUses", "validUntil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eventId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "percentOff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentOff"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentOff = data
+		case "amountOff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountOff"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountOff = data
+		case "maxUses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxUses"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxUses = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePromoCodeInput unmarshals raw into the CreatePromoCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePromoCodeInput(ctx context.Context, raw any) (model.CreatePromoCodeInput, error) {
+	var out model.CreatePromoCodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePromoCodeInput", raw, &out)
 	return out, err
 }
 
@@ -8034,6 +9356,62 @@ func (ec *executionContext) unmarshalInputPayBookingInput(ctx context.Context, o
 func UnmarshalPayBookingInput(ctx context.Context, raw any) (model.PayBookingInput, error) {
 	var out model.PayBookingInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PayBookingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPriceStepInput(ctx context.Context, obj any) (model.PriceStepInput, error) {
+	var it model.PriceStepInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"price", "soldAtLeast", "from"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "soldAtLeast":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("soldAtLeast"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SoldAtLeast = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriceStepInput unmarshals raw into the PriceStepInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriceStepInput(ctx context.Context, raw any) (model.PriceStepInput, error) {
+	var out model.PriceStepInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriceStepInput", raw, &out)
 	return out, err
 }
 
@@ -8195,6 +9573,90 @@ func (ec *executionContext) unmarshalInputSignUpInput(ctx context.Context, obj a
 func UnmarshalSignUpInput(ctx context.Context, raw any) (boxoffice.SignUpInput, error) {
 	var out boxoffice.SignUpInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SignUpInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTicketTypeInput(ctx context.Context, obj any) (model.TicketTypeInput, error) {
+	var it model.TicketTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "price", "totalTickets", "salesStart", "salesEnd", "maxPerBooking", "priceSteps"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "totalTickets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("totalTickets"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TotalTickets = data
+		case "salesStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salesStart"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalesStart = data
+		case "salesEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("salesEnd"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SalesEnd = data
+		case "maxPerBooking":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxPerBooking"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxPerBooking = data
+		case "priceSteps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priceSteps"))
+			data, err := ec.unmarshalOPriceStepInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPriceStepInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriceSteps = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTicketTypeInput unmarshals raw into the TicketTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTicketTypeInput(ctx context.Context, raw any) (model.TicketTypeInput, error) {
+	var out model.TicketTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TicketTypeInput", raw, &out)
 	return out, err
 }
 
@@ -8484,6 +9946,17 @@ func (ec *executionContext) _Booking(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ticketType":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Booking_ticketType(ctx, field, obj)
+				})
+		case "discount":
+			out.Values[i] = ec._Booking_discount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "tickets":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -8687,6 +10160,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "ticketTypes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_ticketTypes(ctx, field, obj)
+				})
 		case "transfersAllowed":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -8806,6 +10285,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addTicketType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addTicketType(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTicketType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTicketType(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPromoCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPromoCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBulkBooking":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBulkBooking(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -9091,6 +10598,69 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var promoCodeImplementors = []string{"PromoCode"}
+
+func (ec *executionContext) _PromoCode(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.PromoCode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promoCodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromoCode")
+		case "id":
+			out.Values[i] = ec._PromoCode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._PromoCode_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentOff":
+			out.Values[i] = ec._PromoCode_percentOff(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amountOff":
+			out.Values[i] = ec._PromoCode_amountOff(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxUses":
+			out.Values[i] = ec._PromoCode_maxUses(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uses":
+			out.Values[i] = ec._PromoCode_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validUntil":
+			out.Values[i] = ec._PromoCode_validUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9151,6 +10721,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upcomingEvents(ctx, field)
+				})
+		case "promoCodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_promoCodes(ctx, field)
 				})
 		case "myTickets":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9285,6 +10861,75 @@ func (ec *executionContext) _Ticket(ctx context.Context, sel ast.SelectionSet, o
 		case "checkedInAt":
 			out.Values[i] = ec._Ticket_checkedInAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ticketTypeImplementors = []string{"TicketType"}
+
+func (ec *executionContext) _TicketType(ctx context.Context, sel ast.SelectionSet, obj *boxoffice.TicketType) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ticketTypeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TicketType")
+		case "id":
+			out.Values[i] = ec._TicketType_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._TicketType_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "price":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TicketType_price(ctx, field, obj)
+				})
+		case "totalTickets":
+			out.Values[i] = ec._TicketType_totalTickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availableTickets":
+			out.Values[i] = ec._TicketType_availableTickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "salesStart":
+			out.Values[i] = ec._TicketType_salesStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "salesEnd":
+			out.Values[i] = ec._TicketType_salesEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxPerBooking":
+			out.Values[i] = ec._TicketType_maxPerBooking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -9904,6 +11549,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNBulkBookingInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐBulkBookingInput(ctx context.Context, v any) (model.BulkBookingInput, error) {
+	res, err := ec.unmarshalInputBulkBookingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNChangePasswordInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐChangePasswordInput(ctx context.Context, v any) (model.ChangePasswordInput, error) {
 	res, err := ec.unmarshalInputChangePasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9972,6 +11622,11 @@ func (ec *executionContext) unmarshalNCreateBookingInput2githubᚗcomᚋboxoffic
 
 func (ec *executionContext) unmarshalNCreateEventInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreateEventInput(ctx context.Context, v any) (model.CreateEventInput, error) {
 	res, err := ec.unmarshalInputCreateEventInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePromoCodeInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐCreatePromoCodeInput(ctx context.Context, v any) (model.CreatePromoCodeInput, error) {
+	res, err := ec.unmarshalInputCreatePromoCodeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -10116,6 +11771,35 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNPriceStepInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPriceStepInput(ctx context.Context, v any) (*model.PriceStepInput, error) {
+	res, err := ec.unmarshalInputPriceStepInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromoCode2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPromoCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.PromoCode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromoCode2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPromoCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPromoCode2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐPromoCode(ctx context.Context, sel ast.SelectionSet, v *boxoffice.PromoCode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromoCode!")
+		return graphql.Null
+	}
+	return ec._PromoCode(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (boxoffice.Role, error) {
 	tmp, err := model.UnmarshalString(v)
 	res := unmarshalNRole2githubᚗcomᚋboxofficeᚋboxofficeᚐRole[tmp]
@@ -10238,6 +11922,40 @@ var (
 		boxoffice.TicketVoid:  "VOID",
 	}
 )
+
+func (ec *executionContext) marshalNTicketType2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*boxoffice.TicketType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx context.Context, sel ast.SelectionSet, v *boxoffice.TicketType) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TicketType!")
+		return graphql.Null
+	}
+	return ec._TicketType(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTicketTypeInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInput(ctx context.Context, v any) (model.TicketTypeInput, error) {
+	res, err := ec.unmarshalInputTicketTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTicketTypeInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInput(ctx context.Context, v any) (*model.TicketTypeInput, error) {
+	res, err := ec.unmarshalInputTicketTypeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNUpdateEventInput2githubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐUpdateEventInput(ctx context.Context, v any) (model.UpdateEventInput, error) {
 	res, err := ec.unmarshalInputUpdateEventInput(ctx, v)
@@ -10675,6 +12393,23 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋboxofficeᚋboxoff
 	return ec._Payment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPriceStepInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPriceStepInputᚄ(ctx context.Context, v any) ([]*model.PriceStepInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PriceStepInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriceStepInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐPriceStepInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐRole(ctx context.Context, v any) (*boxoffice.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -10719,6 +12454,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -10742,6 +12512,30 @@ func (ec *executionContext) marshalOTicket2ᚖgithubᚗcomᚋboxofficeᚋboxoffi
 		return graphql.Null
 	}
 	return ec._Ticket(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTicketType2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐTicketType(ctx context.Context, sel ast.SelectionSet, v *boxoffice.TicketType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TicketType(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTicketTypeInput2ᚕᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInputᚄ(ctx context.Context, v any) ([]*model.TicketTypeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TicketTypeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTicketTypeInput2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚋgraphᚋmodelᚐTicketTypeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋboxofficeᚋboxofficeᚐUser(ctx context.Context, sel ast.SelectionSet, v *boxoffice.User) graphql.Marshaler {

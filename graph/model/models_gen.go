@@ -8,6 +8,17 @@ import (
 	"github.com/boxoffice/boxoffice"
 )
 
+// Tickets for a group or a box office, booked at once.
+type BulkBookingInput struct {
+	EventID string `json:"eventId"`
+	// Required when the event has ticket types.
+	TicketTypeID *string `json:"ticketTypeId,omitempty"`
+	// 1 to 10000, all or nothing.
+	NumberOfTickets int `json:"numberOfTickets"`
+	// Optional, one per ticket at most, in seat order.
+	AttendeeNames []string `json:"attendeeNames,omitempty"`
+}
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// 10 to 128 characters.
@@ -19,6 +30,12 @@ type CreateBookingInput struct {
 	EventID string `json:"eventId"`
 	// 1 to 10.
 	NumberOfTickets int `json:"numberOfTickets"`
+	// Required when the event has ticket types (else BAD_USER_INPUT); NOT_FOUND for another event's type.
+	TicketTypeID *string `json:"ticketTypeId,omitempty"`
+	// A promo code of the event (case does not matter). BAD_USER_INPUT for an
+	// unknown code; CONFLICT when it has expired or been used up: then nothing
+	// is booked.
+	PromoCode *string `json:"promoCode,omitempty"`
 }
 
 // A new event. availableTickets starts at totalTickets.
@@ -31,12 +48,30 @@ type CreateEventInput struct {
 	Date time.Time `json:"date"`
 	// 1 to 200 characters.
 	Location string `json:"location"`
-	// 1 to 1000000.
-	TotalTickets int `json:"totalTickets"`
-	// 0 to 999999.99, at most two decimals.
-	Price float64 `json:"price"`
+	// 1 to 1000000. Required without ticketTypes; with them, their sum (leave it out).
+	TotalTickets *int `json:"totalTickets,omitempty"`
+	// 0 to 999999.99, at most two decimals. Required without ticketTypes; with
+	// them, the lowest of their prices (leave it out).
+	Price *float64 `json:"price,omitempty"`
 	// Whether its tickets may be given to someone else; default true.
 	TransfersAllowed *bool `json:"transfersAllowed,omitempty"`
+	// 1 to 20 ticket types; with them, leave totalTickets and price out.
+	TicketTypes []*TicketTypeInput `json:"ticketTypes,omitempty"`
+}
+
+// A discount code of an event.
+type CreatePromoCodeInput struct {
+	EventID string `json:"eventId"`
+	// 3 to 40 letters, digits, - and _; stored upper case.
+	Code string `json:"code"`
+	// 1 to 100; or amountOff.
+	PercentOff *int `json:"percentOff,omitempty"`
+	// Off a booking's total, never below zero; or percentOff.
+	AmountOff *float64 `json:"amountOff,omitempty"`
+	// Null: unlimited.
+	MaxUses *int `json:"maxUses,omitempty"`
+	// Null: until the event starts.
+	ValidUntil *time.Time `json:"validUntil,omitempty"`
 }
 
 // A new user.
@@ -93,6 +128,14 @@ type PayBookingInput struct {
 	Card *string `json:"card,omitempty"`
 }
 
+// A price step: exactly one of soldAtLeast and from.
+type PriceStepInput struct {
+	Price float64 `json:"price"`
+	// 1 to the type's totalTickets - 1.
+	SoldAtLeast *int       `json:"soldAtLeast,omitempty"`
+	From        *time.Time `json:"from,omitempty"`
+}
+
 // A scan a door made offline, uploaded later.
 type ScanInput struct {
 	// The scanned code.
@@ -108,6 +151,24 @@ type SignInInput struct {
 	Password string `json:"password"`
 }
 
+// A ticket type of a new event.
+type TicketTypeInput struct {
+	// 1 to 100 characters, distinct within the event.
+	Name string `json:"name"`
+	// The base price: 0 to 999999.99, at most two decimals.
+	Price float64 `json:"price"`
+	// 1 to 1000000.
+	TotalTickets int        `json:"totalTickets"`
+	SalesStart   *time.Time `json:"salesStart,omitempty"`
+	SalesEnd     *time.Time `json:"salesEnd,omitempty"`
+	// 1 to 10; default 10.
+	MaxPerBooking *int `json:"maxPerBooking,omitempty"`
+	// Dynamic pricing: the price rises to each step's price once soldAtLeast
+	// tickets of this type are sold, or once the step's date has passed. Of the
+	// steps reached, the last in this list sets the price. At most 10.
+	PriceSteps []*PriceStepInput `json:"priceSteps,omitempty"`
+}
+
 // Changes to an event: omitted (or null) fields stay as they are.
 type UpdateEventInput struct {
 	Title       *string `json:"title,omitempty"`
@@ -115,9 +176,10 @@ type UpdateEventInput struct {
 	// Must be in the future.
 	Date     *time.Time `json:"date,omitempty"`
 	Location *string    `json:"location,omitempty"`
-	// Not below the tickets already sold; availableTickets moves by the same amount.
+	// Not below the tickets already sold; availableTickets moves by the same
+	// amount. BAD_USER_INPUT for an event with ticket types: its total is theirs.
 	TotalTickets *int `json:"totalTickets,omitempty"`
-	// 0 to 999999.99, at most two decimals.
+	// 0 to 999999.99, at most two decimals. BAD_USER_INPUT for an event with ticket types.
 	Price            *float64 `json:"price,omitempty"`
 	TransfersAllowed *bool    `json:"transfersAllowed,omitempty"`
 	// The event's current version; CONFLICT if someone changed it since.

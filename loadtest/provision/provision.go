@@ -171,7 +171,7 @@ func (d *DB) insertUsers(ctx context.Context, users []*boxoffice.User) error {
 }
 
 // Events makes n events a month from now, organized by the run's admin.
-func (d *DB) Events(ctx context.Context, n, tickets int, title string) ([]string, error) {
+func (d *DB) Events(ctx context.Context, n, tickets, types int, title string) ([]string, error) {
 	staff, err := d.staffUser(ctx)
 	if err != nil {
 		return nil, err
@@ -187,6 +187,16 @@ func (d *DB) Events(ctx context.Context, n, tickets int, title string) ([]string
 				Date: now.Add(30 * 24 * time.Hour), Location: "loopback",
 				TotalTickets: tickets, AvailableTickets: tickets, PriceCents: 1000,
 				Version: 1, OrganizerID: &staff.ID, CreatedAt: now, UpdatedAt: now,
+			}
+			if types > 0 {
+				tts := make([]*boxoffice.TicketType, types)
+				for k := range tts {
+					tts[k] = &boxoffice.TicketType{ID: boxoffice.NewID(), Name: fmt.Sprintf("Type %d", k+1),
+						PriceCents: int64(1000 + 100*k), TotalTickets: tickets / types}
+				}
+				if err := e.SetTicketTypes(tts); err != nil {
+					return nil, err
+				}
 			}
 			if err := e.Validate(); err != nil {
 				return nil, err
