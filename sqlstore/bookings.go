@@ -217,9 +217,13 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		var before []*boxoffice.Booking
 		var eargs, uargs Args
 		events := validIDs(eventIDs)
+		lock := "UPDATE"
+		if terms.SkipLocked {
+			lock = "UPDATE SKIP LOCKED"
+		}
 		qs := []*Query{
 			rowsOf(&found, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+
-				" ORDER BY id"+s.d.Lock("UPDATE"), eargs...),
+				" ORDER BY id"+s.d.Lock(lock), eargs...),
 			// KEY SHARE: the user cannot vanish before commit, yet may be edited.
 			rowsOf(&buyers, scanUser, "SELECT "+userColumns+" FROM users WHERE "+s.d.In(&uargs, "id", validIDs(userIDs))+
 				s.d.Lock("KEY SHARE"), uargs...),
@@ -229,7 +233,7 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 			qs = append(qs, rowsOf(&before, scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE (user_id, idempotency_key) IN (SELECT k.u, k.k FROM "+
 				s.d.Table(&args, "k", []Column{{"u", "uuid"}, {"k", "text"}}, retried)+")", args...))
 		}
-		expire := expireHolds(s.d, events, now, batchReclaimLimit)
+		expire := expireHolds(s.d, events, terms.SkipLocked, now, batchReclaimLimit)
 		qs = append(qs, expire.query)
 		if err := tx.Run(ctx, qs...); err != nil {
 			return err
@@ -271,6 +275,19 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 		}
 		fresh = append(fresh, r)
 		at = append(at, i)
+	}
+	if terms.SkipLocked {
+		// An event not locked is held by another transaction (or does not
+		// exist): its requests are not decided here.
+		planned, planAt := fresh[:0:0], at[:0:0]
+		for i, r := range fresh {
+			if events[r.EventID] == nil {
+				results[at[i]] = boxoffice.BookingResult{Err: boxoffice.ErrEventBusy}
+				continue
+			}
+			planned, planAt = append(planned, r), append(planAt, at[i])
+		}
+		fresh, at = planned, planAt
 	}
 	plan := boxoffice.PlanBookings(fresh, events, users, terms, now)
 	for i, r := range plan.Results {
@@ -361,13 +378,23 @@ type expiry struct {
 	expired []*boxoffice.Booking
 }
 
-func expireHolds(d Dialect, eventIDs []string, now time.Time, limit int) *expiry {
+//
+// With skipLocked, only the holds of the events this transaction could
+// lock without waiting: a batch that skipped an event must not wait for
+// its bookings' rows either.
+func expireHolds(d Dialect, eventIDs []string, skipLocked bool, now time.Time, limit int) *expiry {
 	x := &expiry{}
 	var args Args
 	at := args.Add(now)
+	var ofEvents string
+	if skipLocked {
+		ofEvents = "event_id IN (SELECT id FROM events WHERE " + d.In(&args, "id", eventIDs) + d.Lock("UPDATE SKIP LOCKED") + ")"
+	} else {
+		ofEvents = d.In(&args, "event_id", eventIDs)
+	}
 	sql := "UPDATE bookings SET status = 'EXPIRED', expires_at = NULL, updated_at = " + at +
 		" WHERE id IN (SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= " + at + " AND " +
-		d.In(&args, "event_id", eventIDs) + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
+		ofEvents + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
 	x.query = rowsOf(&x.expired, scanBooking, sql, args...)
 	return x
 }
@@ -396,7 +423,7 @@ func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) ([]
 	err = s.write(ctx, func(tx Tx) error {
 		var locked []string
 		var args Args
-		expire := expireHolds(s.d, events, now, limit)
+		expire := expireHolds(s.d, events, false, now, limit)
 		err := tx.Run(ctx,
 			rowsOf(&locked, scanString, "SELECT id FROM events WHERE "+s.d.In(&args, "id", events)+" ORDER BY id"+s.d.Lock("UPDATE"), args...),
 			expire.query)
