@@ -242,3 +242,36 @@ func TestSkipLockedPassesOverALockedEvent(t *testing.T) {
 	}
 	storetest.WantAvailable(t, db, locked.ID, 99)
 }
+
+// Every connection waits for a lock at most DB_LOCK_TIMEOUT: 2 s unless
+// Config says otherwise; a lock_timeout in the URL holds when Config
+// leaves it unset.
+func TestLockTimeoutIsSet(t *testing.T) {
+	t.Parallel()
+	dbURL := newDatabase(t)
+	for _, tc := range []struct {
+		name, param string
+		timeout     time.Duration
+		want        string
+	}{
+		{"default", "", 0, "2s"},
+		{"config", "", 750 * time.Millisecond, "750ms"},
+		{"url", "lock_timeout=300", 0, "300ms"},
+		{"config over url", "lock_timeout=300", time.Second, "1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(t.Context(), Config{URL: withParam(dbURL, tc.param), LockTimeout: tc.timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var got string
+			if err := db.Pool().QueryRow(t.Context(), "SHOW lock_timeout").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("lock_timeout = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
