@@ -409,7 +409,6 @@ type expiry struct {
 	expired []*boxoffice.Booking
 }
 
-//
 // With skipLocked, only the holds of the events this transaction could
 // lock without waiting: a batch that skipped an event must not wait for
 // its bookings' rows either.
