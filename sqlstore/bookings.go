@@ -409,8 +409,9 @@ type expiry struct {
 	expired []*boxoffice.Booking
 }
 
-// With skipLocked, only the holds of the events this transaction could
-// lock without waiting: a batch that skipped an event must not wait for
+// expireHolds is the expiry of up to limit holds of eventIDs that ran out
+// by now. With skipLocked, only the holds of the events this transaction
+// could lock without waiting: a batch that skipped an event must not wait for
 // its bookings' rows either.
 func expireHolds(d Dialect, eventIDs []string, skipLocked bool, now time.Time, limit int) *expiry {
 	x := &expiry{}
