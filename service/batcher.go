@@ -133,6 +133,7 @@ func (b *Batcher) Book(ctx context.Context, req boxoffice.BookingRequest) boxoff
 	if err := b.admit(ctx, q); err != nil {
 		b.forget(q)
 		b.mu.Unlock()
+		b.metrics.BookingQueueFull()
 		return boxoffice.BookingResult{Err: err}
 	}
 	q.queue = append(q.queue, c)

@@ -139,7 +139,8 @@ func TestBatcherTimedOutBatchAnswersTheQueueBehindIt(t *testing.T) {
 // whose own deadline comes too soon. The others are booked.
 func TestBatcherRefusesWhatCannotBeServedInTime(t *testing.T) {
 	e := &echo{delay: 100 * time.Millisecond}
-	b := NewBatcher(e.book, BatchOptions{Lanes: 1, MaxBatch: 1, MaxWait: 250 * time.Millisecond}, nil)
+	m := &queueMetrics{}
+	b := NewBatcher(e.book, BatchOptions{Lanes: 1, MaxBatch: 1, MaxWait: 250 * time.Millisecond}, m)
 	defer b.Close()
 	warm := req("warm", "hot", 1)
 	wantEcho(t, warm, b.Book(context.Background(), warm)) // measures a batch: 100 ms
@@ -165,6 +166,9 @@ func TestBatcherRefusesWhatCannotBeServedInTime(t *testing.T) {
 		}
 	}
 	t.Logf("%d booked, %d refused at once", booked, refused)
+	if got := m.full.Load(); got != int64(refused) {
+		t.Errorf("metric: %d refusals counted, want %d", got, refused)
+	}
 	if booked == 0 || refused == 0 {
 		t.Errorf("%d booked, %d refused: want both, 250 ms holding two or three 100 ms batches", booked, refused)
 	}
@@ -183,3 +187,11 @@ func TestBatcherRefusesWhatCannotBeServedInTime(t *testing.T) {
 		t.Errorf("the request in flight: %v", err)
 	}
 }
+
+// queueMetrics counts the refusals for a full queue.
+type queueMetrics struct {
+	noMetrics
+	full atomic.Int64
+}
+
+func (m *queueMetrics) BookingQueueFull() { m.full.Add(1) }
