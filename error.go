@@ -36,6 +36,12 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("boxoffice error: code=%s message=%s", e.Code, e.Message)
 }
 
+// ErrEventBusy is the outcome of a booking request that a batch passed
+// over because another transaction held its event (BookingTerms.SkipLocked).
+// Nothing was done for it; the batcher tries it again on its own, so a
+// client sees it only if that is refused too.
+var ErrEventBusy = &Error{Code: EUNAVAILABLE, Message: "the event is busy: try again", RetryAfter: time.Second}
+
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code string, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

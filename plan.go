@@ -2,7 +2,8 @@ package boxoffice
 
 import "time"
 
-// BookingTerms are what new bookings are held to.
+// BookingTerms are what new bookings are held to, and how their batch
+// takes its locks.
 type BookingTerms struct {
 	// Hold, when positive, makes a booking that costs something PENDING:
 	// it holds its tickets for that long while its buyer pays. Zero
@@ -10,6 +11,12 @@ type BookingTerms struct {
 	Hold time.Duration
 	// Provider names the payment provider of held bookings.
 	Provider string
+	// SkipLocked makes the batch pass over an event whose row another
+	// transaction holds instead of waiting for it: the requests for that
+	// event (or for one that does not exist) come back with ErrEventBusy,
+	// for the caller to try again in a batch of their own. A batch of many
+	// events then never waits behind one that is stuck.
+	SkipLocked bool
 }
 
 // Stock is what a booking batch decides against, read in its transaction

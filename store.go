@@ -131,8 +131,10 @@ type BookingStore interface {
 	// takes their tickets (of their events and types), counts their promo
 	// codes' uses and records a change for each. A
 	// request with an IdempotencyKey its user used before gets the booking
-	// made then. The error is for the batch as a whole (nothing was
-	// written); per-request outcomes are in the results, in request order.
+	// made then. With terms.SkipLocked it locks only the events no other
+	// transaction holds, and the requests for the others get ErrEventBusy.
+	// The error is for the batch as a whole (nothing was written);
+	// per-request outcomes are in the results, in request order.
 	BookBatch(ctx context.Context, reqs []BookingRequest, terms BookingTerms) ([]BookingResult, error)
 	// ExpireHolds expires up to limit PENDING bookings whose hold ran out
 	// by now: they become EXPIRED, their tickets go back, and each gets a

@@ -41,6 +41,7 @@ type Config struct {
 	SQLitePath       string        // DATABASE_URL=sqlite:PATH, default ./boxoffice.db
 	DBMaxConns       int           // DB_MAX_CONNS
 	StatementTimeout time.Duration // DB_STATEMENT_TIMEOUT
+	LockTimeout      time.Duration // DB_LOCK_TIMEOUT: longest wait for a row lock (PostgreSQL)
 
 	RequestTimeout  time.Duration // HTTP_REQUEST_TIMEOUT
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
@@ -116,6 +117,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		LogLevel:         e.level("LOG_LEVEL", slog.LevelInfo),
 		DBMaxConns:       e.integer("DB_MAX_CONNS", 16, 1, 1000),
 		StatementTimeout: e.duration("DB_STATEMENT_TIMEOUT", 10*time.Second),
+		LockTimeout:      e.duration("DB_LOCK_TIMEOUT", 2*time.Second),
 		RequestTimeout:   e.duration("HTTP_REQUEST_TIMEOUT", 30*time.Second),
 		ShutdownTimeout:  e.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
 		Introspection:    e.boolean("GRAPHQL_INTROSPECTION", true),

@@ -27,6 +27,7 @@ type Metrics struct {
 	batchTime       prometheus.Histogram
 	batchesFailed   prometheus.Counter
 	soldOutRefused  prometheus.Counter
+	queueFull       prometheus.Counter
 	rateLimited     *prometheus.CounterVec
 	paymentCalls    *prometheus.CounterVec
 	paymentCallTime *prometheus.HistogramVec
@@ -67,6 +68,10 @@ func New() *Metrics {
 			Name: "boxoffice_booking_sold_out_refusals_total",
 			Help: "Bookings refused from memory, without a transaction, because their event was just seen sold out.",
 		}),
+		queueFull: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxoffice_booking_queue_full_refusals_total",
+			Help: "Bookings refused at once (UNAVAILABLE) because their event's queue was longer than could be served in time.",
+		}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxoffice_rate_limited_total",
 			Help: "Requests refused by a rate limit, by limit (sign-in, sign-up, password change, changes).",
@@ -85,7 +90,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.operations, m.operationErrors, m.operationTime,
-		m.batchSize, m.batchTime, m.batchesFailed, m.soldOutRefused, m.rateLimited,
+		m.batchSize, m.batchTime, m.batchesFailed, m.soldOutRefused, m.queueFull, m.rateLimited,
 		m.paymentCalls, m.paymentCallTime,
 	)
 	return m
@@ -117,6 +122,10 @@ func (m *Metrics) BookingBatch(size int, took time.Duration, failed bool) {
 
 // SoldOutRefused counts a refusal from memory (service.Metrics).
 func (m *Metrics) SoldOutRefused() { m.soldOutRefused.Inc() }
+
+// BookingQueueFull counts a booking refused for its event's queue
+// (service.Metrics).
+func (m *Metrics) BookingQueueFull() { m.queueFull.Inc() }
 
 // RateLimited counts a refusal by limit (service.Metrics).
 func (m *Metrics) RateLimited(limit string) { m.rateLimited.WithLabelValues(limit).Inc() }

@@ -4,6 +4,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -23,6 +24,14 @@ import (
 // so that no database call hangs forever.
 const DefaultStatementTimeout = 10 * time.Second
 
+// DefaultLockTimeout bounds every wait for a lock when Config leaves it
+// unset: a row another transaction holds (a long transaction in psql, a
+// stuck server) fails its waiter with SQLSTATE 55P03, which the stores
+// answer UNAVAILABLE, well before the statement or request time limit.
+// Batches of bookings do not wait for a locked event at all (see
+// BookBatch's SkipLocked); this bounds the one that waits for it alone.
+const DefaultLockTimeout = 2 * time.Second
+
 // Config says how to reach the database.
 type Config struct {
 	// URL is a libpq connection URL or key=value DSN.
@@ -37,6 +46,9 @@ type Config struct {
 	// StatementTimeout bounds every statement; 0 means
 	// DefaultStatementTimeout unless the URL sets statement_timeout.
 	StatementTimeout time.Duration
+	// LockTimeout bounds every wait for a lock; 0 means DefaultLockTimeout
+	// unless the URL sets lock_timeout.
+	LockTimeout time.Duration
 }
 
 // DB is the boxoffice stores on one schema of a PostgreSQL database, and
@@ -84,6 +96,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			timeout = DefaultStatementTimeout
 		}
 		params["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
+	}
+	if cfg.LockTimeout > 0 || params["lock_timeout"] == "" {
+		params["lock_timeout"] = strconv.FormatInt(cmp.Or(cfg.LockTimeout, DefaultLockTimeout).Milliseconds(), 10)
 	}
 
 	d := &driver{}

@@ -84,6 +84,13 @@ func TestRoundTrips(t *testing.T) {
 			}
 			return err
 		}},
+		// The same, passing over events others hold: no more statements.
+		{"BookBatch of 3 on 2 events, SkipLocked", 9, 2, func() error {
+			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
+				{UserID: u.ID, EventID: e.ID, Tickets: 1}, {UserID: u.ID, EventID: other.ID, Tickets: 2}, {UserID: u.ID, EventID: e.ID, Tickets: 3},
+			}, boxoffice.BookingTerms{SkipLocked: true})
+			return err
+		}},
 		// BEGIN, the locks and the expiry | COMMIT of nothing.
 		{"BookBatch with nothing to book", 5, 2, func() error {
 			_, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{{UserID: u.ID, EventID: boxoffice.NewID(), Tickets: 1}}, boxoffice.BookingTerms{})

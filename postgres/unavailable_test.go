@@ -181,3 +181,97 @@ func TestCommitCutShortIsNotUnavailable(t *testing.T) {
 	err = db.InTx(short, func(tx boxoffice.Tx) error { return tx.Users().Create(short, storetest.NewUser("Late")) })
 	wantUnavailable(t, err, "deadline exceeded")
 }
+
+// A batch with SkipLocked passes over an event another session holds:
+// that event's requests (and an unknown event's) come back ErrEventBusy
+// at once, with nothing written for them, while the other events of the
+// batch are booked. The batch does not wait: were it to, the lock timeout
+// would fail it as a whole.
+func TestSkipLockedPassesOverALockedEvent(t *testing.T) {
+	t.Parallel()
+	dbURL := newDatabase(t)
+	ctx := t.Context()
+	db, err := Open(ctx, Config{URL: dbURL, Schema: testSchema, LockTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	migrate(t, db)
+	user := storetest.MustCreateUser(t, db, "Lena")
+	locked := storetest.MustCreateEvent(t, db, 100, time.Hour)
+	free := storetest.MustCreateEvent(t, db, 100, time.Hour)
+
+	holder, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(context.Background())
+	if _, err := holder.Exec(ctx, "SELECT 1 FROM events WHERE id = $1 FOR UPDATE", locked.ID); err != nil {
+		t.Fatal(err)
+	}
+	reqs := []boxoffice.BookingRequest{
+		{UserID: user.ID, EventID: locked.ID, Tickets: 1},
+		{UserID: user.ID, EventID: free.ID, Tickets: 2},
+		{UserID: user.ID, EventID: boxoffice.NewID(), Tickets: 1},
+		{UserID: user.ID, EventID: locked.ID, Tickets: 3},
+	}
+	start := time.Now()
+	res, err := db.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{SkipLocked: true})
+	if err != nil {
+		t.Fatalf("BookBatch with a locked event: %v (after %v)", err, time.Since(start))
+	}
+	t.Logf("a batch passing over a locked event took %v", time.Since(start))
+	for _, i := range []int{0, 2, 3} {
+		if res[i].Err != boxoffice.ErrEventBusy || res[i].Booking != nil {
+			t.Errorf("request %d for a locked or unknown event: %+v, want ErrEventBusy", i, res[i])
+		}
+	}
+	if res[1].Err != nil || res[1].Booking == nil {
+		t.Errorf("request for the free event: %+v, want a booking", res[1])
+	}
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	storetest.WantAvailable(t, db, locked.ID, 100)
+	storetest.WantAvailable(t, db, free.ID, 98)
+
+	// Free again: the same batch books both.
+	res, err = db.Bookings().BookBatch(ctx, reqs[:2], boxoffice.BookingTerms{SkipLocked: true})
+	if err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("BookBatch once the lock is gone: %v %+v", err, res)
+	}
+	storetest.WantAvailable(t, db, locked.ID, 99)
+}
+
+// Every connection waits for a lock at most DB_LOCK_TIMEOUT: 2 s unless
+// Config says otherwise; a lock_timeout in the URL holds when Config
+// leaves it unset.
+func TestLockTimeoutIsSet(t *testing.T) {
+	t.Parallel()
+	dbURL := newDatabase(t)
+	for _, tc := range []struct {
+		name, param string
+		timeout     time.Duration
+		want        string
+	}{
+		{"default", "", 0, "2s"},
+		{"config", "", 750 * time.Millisecond, "750ms"},
+		{"url", "lock_timeout=300", 0, "300ms"},
+		{"config over url", "lock_timeout=300", time.Second, "1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(t.Context(), Config{URL: withParam(dbURL, tc.param), LockTimeout: tc.timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var got string
+			if err := db.Pool().QueryRow(t.Context(), "SHOW lock_timeout").Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("lock_timeout = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -19,12 +19,16 @@ import (
 type echo struct {
 	delay time.Duration
 	hook  func(ctx context.Context, reqs []boxoffice.BookingRequest) error
+	// held says which events another transaction holds: a batch that
+	// skips locked events answers their requests ErrEventBusy, as the
+	// store does.
+	held func(eventID string) bool
 
 	mu      sync.Mutex
 	batches [][]boxoffice.BookingRequest
 }
 
-func (e *echo) book(ctx context.Context, reqs []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
+func (e *echo) book(ctx context.Context, reqs []boxoffice.BookingRequest, skipLocked bool) ([]boxoffice.BookingResult, error) {
 	e.mu.Lock()
 	e.batches = append(e.batches, slices.Clone(reqs))
 	e.mu.Unlock()
@@ -36,6 +40,10 @@ func (e *echo) book(ctx context.Context, reqs []boxoffice.BookingRequest) ([]box
 	time.Sleep(e.delay)
 	res := make([]boxoffice.BookingResult, len(reqs))
 	for i, r := range reqs {
+		if skipLocked && e.held != nil && e.held(r.EventID) {
+			res[i].Err = boxoffice.ErrEventBusy
+			continue
+		}
 		res[i] = boxoffice.BookingResult{
 			Booking:   &boxoffice.Booking{ID: boxoffice.NewID(), UserID: r.UserID, EventID: r.EventID, NumberOfTickets: r.Tickets, Status: boxoffice.BookingConfirmed},
 			Remaining: 100 + r.Tickets,
@@ -202,64 +210,6 @@ func TestBatcherMaxBatch(t *testing.T) {
 	}
 }
 
-func TestBatcherLanes(t *testing.T) {
-	// Two events in different lanes.
-	const lanes = 4
-	evA, evB := "event-a", ""
-	for i := 0; evB == ""; i++ {
-		if id := fmt.Sprintf("event-%d", i); laneIndex(id, lanes) != laneIndex(evA, lanes) {
-			evB = id
-		}
-	}
-
-	// One event's batches never overlap: they share a lane.
-	var (
-		mu                    sync.Mutex
-		inFlight, maxInFlight int
-	)
-	bDone := make(chan struct{})
-	var once sync.Once
-	e := &echo{hook: func(_ context.Context, reqs []boxoffice.BookingRequest) error {
-		if reqs[0].EventID == evB {
-			once.Do(func() { close(bDone) })
-			return nil
-		}
-		mu.Lock()
-		inFlight++
-		maxInFlight = max(maxInFlight, inFlight)
-		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			inFlight--
-			mu.Unlock()
-		}()
-		// A's first batch waits for B's: were the lanes one, B would wait
-		// behind A for ever.
-		select {
-		case <-bDone:
-		case <-time.After(10 * time.Second):
-			return errors.New("event B was never decided while A's batch ran")
-		}
-		time.Sleep(time.Millisecond)
-		return nil
-	}}
-	b := NewBatcher(e.book, BatchOptions{Lanes: lanes}, nil)
-	defer b.Close()
-
-	wait := startAll(60, func(i int) {
-		ev := evA
-		if i%10 == 9 {
-			ev = evB
-		}
-		q := req(fmt.Sprintf("user%02d", i), ev, 1)
-		wantEcho(t, q, b.Book(context.Background(), q))
-	})
-	within(t, 30*time.Second, "bookings over two lanes", func() bool { wait(); return true })
-	if maxInFlight != 1 {
-		t.Errorf("%d batches of one event ran at once, want 1", maxInFlight)
-	}
-}
-
 func TestBatcherErrorReachesItsBatchOnly(t *testing.T) {
 	errPoison := errors.New("poisoned batch")
 	hold, entered, release := blocker()
@@ -368,7 +318,7 @@ func TestBatcherPanicFailsItsBatch(t *testing.T) {
 }
 
 func TestBatcherWrongResultCountFailsTheBatch(t *testing.T) {
-	b := NewBatcher(func(context.Context, []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
+	b := NewBatcher(func(context.Context, []boxoffice.BookingRequest, bool) ([]boxoffice.BookingResult, error) {
 		return nil, nil
 	}, BatchOptions{}, nil)
 	defer b.Close()
@@ -490,7 +440,7 @@ func TestBatcherClose(t *testing.T) {
 }
 
 func TestBatcherTimeout(t *testing.T) {
-	b := NewBatcher(func(ctx context.Context, _ []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
+	b := NewBatcher(func(ctx context.Context, _ []boxoffice.BookingRequest, _ bool) ([]boxoffice.BookingResult, error) {
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

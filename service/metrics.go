@@ -11,6 +11,9 @@ type Metrics interface {
 	// SoldOutRefused is a booking refused from memory, without a
 	// transaction, because its event was just seen sold out.
 	SoldOutRefused()
+	// BookingQueueFull is a booking refused at once (UNAVAILABLE) because
+	// its event's queue was longer than could be served in time.
+	BookingQueueFull()
 	// RateLimited is a request refused by a rate limit: "sign-in",
 	// "sign-up", "password change" or "changes".
 	RateLimited(limit string)
@@ -20,4 +23,5 @@ type noMetrics struct{}
 
 func (noMetrics) BookingBatch(int, time.Duration, bool) {}
 func (noMetrics) SoldOutRefused()                       {}
+func (noMetrics) BookingQueueFull()                     {}
 func (noMetrics) RateLimited(string)                    {}

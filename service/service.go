@@ -138,8 +138,10 @@ func New(store boxoffice.Store, opts Options) *Services {
 	if opts.Payments != nil {
 		bookings.terms = boxoffice.BookingTerms{Hold: cmp.Or(opts.Hold, DefaultHold), Provider: opts.Payments.Name()}
 	}
-	bookings.batcher = NewBatcher(func(ctx context.Context, reqs []boxoffice.BookingRequest) ([]boxoffice.BookingResult, error) {
-		return store.Bookings().BookBatch(ctx, reqs, bookings.terms)
+	bookings.batcher = NewBatcher(func(ctx context.Context, reqs []boxoffice.BookingRequest, skipLocked bool) ([]boxoffice.BookingResult, error) {
+		terms := bookings.terms
+		terms.SkipLocked = skipLocked
+		return store.Bookings().BookBatch(ctx, reqs, terms)
 	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}

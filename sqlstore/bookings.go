@@ -167,7 +167,29 @@ func (s bookings) Find(ctx context.Context, f boxoffice.BookingFilter) ([]*boxof
 	if f.WithUserAndEvent {
 		wrap, scan = withUserAndEvent, scanBookingWithUserAndEvent
 	}
+	if c, ok := bookingCount(f); ok {
+		return findPage(ctx, s.scope, "bookings", bookingColumns, w, bookingOrder, f.Page, wrap, scan, c)
+	}
 	return findPage(ctx, s.scope, "bookings", bookingColumns, w, bookingOrder, f.Page, wrap, scan)
+}
+
+// bookingCount counts the bookings of f from the events' booking counts
+// (migration 00008, kept by writePlan) when f names no more than an event
+// and an organizer: a few events' rows read instead of every matching
+// booking (a page of all bookings, or of a sold-out event's, counted a
+// million rows for its total). Other filters count the bookings.
+func bookingCount(f boxoffice.BookingFilter) (counter, bool) {
+	if f.UserID != "" || f.Status != "" || f.CreatedFrom != nil || f.CreatedBefore != nil {
+		return counter{}, false
+	}
+	var w where
+	if f.EventID != "" {
+		w.add("id = %s", canonicalID(f.EventID))
+	}
+	if f.OrganizerID != "" {
+		w.add("organizer_id = %s", canonicalID(f.OrganizerID))
+	}
+	return counter{sql: "SELECT CAST(COALESCE(SUM(booking_count), 0) AS bigint) FROM events" + w.String(), args: w.args}, true
 }
 
 func (s bookings) ByUserIDs(ctx context.Context, ids []string, perUser int) ([]*boxoffice.Booking, error) {
@@ -239,9 +261,13 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		var promos []*boxoffice.PromoCode
 		var eargs, uargs Args
 		events := validIDs(eventIDs)
+		lock := "UPDATE"
+		if terms.SkipLocked {
+			lock = "UPDATE SKIP LOCKED"
+		}
 		qs := []*Query{
 			rowsOf(&found, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+
-				" ORDER BY id"+s.d.Lock("UPDATE"), eargs...),
+				" ORDER BY id"+s.d.Lock(lock), eargs...),
 			// KEY SHARE: the user cannot vanish before commit, yet may be edited.
 			rowsOf(&buyers, scanUser, "SELECT "+userColumns+" FROM users WHERE "+s.d.In(&uargs, "id", validIDs(userIDs))+
 				s.d.Lock("KEY SHARE"), uargs...),
@@ -263,7 +289,7 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 			qs = append(qs, rowsOf(&before, scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE (user_id, idempotency_key) IN (SELECT k.u, k.k FROM "+
 				s.d.Table(&args, "k", []Column{{"u", "uuid"}, {"k", "text"}}, retried)+")", args...))
 		}
-		expire := expireHolds(s.d, events, now, batchReclaimLimit)
+		expire := expireHolds(s.d, events, terms.SkipLocked, now, batchReclaimLimit)
 		qs = append(qs, expire.query)
 		if err := tx.Run(ctx, qs...); err != nil {
 			return err
@@ -321,6 +347,19 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 		}
 		fresh = append(fresh, r)
 		at = append(at, i)
+	}
+	if terms.SkipLocked {
+		// An event not locked is held by another transaction (or does not
+		// exist): its requests are not decided here.
+		planned, planAt := fresh[:0:0], at[:0:0]
+		for i, r := range fresh {
+			if stock.Events[r.EventID] == nil {
+				results[at[i]] = boxoffice.BookingResult{Err: boxoffice.ErrEventBusy}
+				continue
+			}
+			planned, planAt = append(planned, r), append(planAt, at[i])
+		}
+		fresh, at = planned, planAt
 	}
 	plan := boxoffice.PlanBookings(fresh, stock, terms, now)
 	for i, r := range plan.Results {
@@ -392,11 +431,27 @@ func (s bookings) writePlan(tx Tx, reqs []boxoffice.BookingRequest, plan boxoffi
 	if len(plan.Payments) > 0 {
 		insertPayments(tx, s.d, plan.Payments)
 	}
-	if moved := nonZero(delta); len(moved) > 0 {
+	made := map[string]int{} // event id -> bookings made
+	for _, b := range plan.Bookings {
+		made[b.EventID]++
+		if _, ok := delta[b.EventID]; !ok {
+			delta[b.EventID] = 0
+		}
+	}
+	ids := slices.Sorted(maps.Keys(delta))
+	moved := make([][]any, 0, len(ids))
+	for _, id := range ids {
+		if delta[id] != 0 || made[id] != 0 {
+			moved = append(moved, []any{id, delta[id], made[id]})
+		}
+	}
+	if len(moved) > 0 {
+		// The events' booking counts (migration 00008) ride along: cheap
+		// totals for bookings pages (bookingCount).
 		var args Args
 		at := args.Add(now)
-		tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - t.n, updated_at = "+at+" FROM "+
-			s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}}, moved)+" WHERE events.id = t.id", args...))
+		tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - t.n, booking_count = booking_count + t.b, updated_at = "+
+			at+" FROM "+s.d.Table(&args, "t", []Column{{"id", "uuid"}, {"n", "int"}, {"b", "int"}}, moved)+" WHERE events.id = t.id", args...))
 	}
 	if moved := nonZero(typeDelta); len(moved) > 0 {
 		var args Args
@@ -439,13 +494,23 @@ type expiry struct {
 	expired []*boxoffice.Booking
 }
 
-func expireHolds(d Dialect, eventIDs []string, now time.Time, limit int) *expiry {
+// expireHolds is the expiry of up to limit holds of eventIDs that ran out
+// by now. With skipLocked, only the holds of the events this transaction
+// could lock without waiting: a batch that skipped an event must not wait for
+// its bookings' rows either.
+func expireHolds(d Dialect, eventIDs []string, skipLocked bool, now time.Time, limit int) *expiry {
 	x := &expiry{}
 	var args Args
 	at := args.Add(now)
+	var ofEvents string
+	if skipLocked {
+		ofEvents = "event_id IN (SELECT id FROM events WHERE " + d.In(&args, "id", eventIDs) + d.Lock("UPDATE SKIP LOCKED") + ")"
+	} else {
+		ofEvents = d.In(&args, "event_id", eventIDs)
+	}
 	sql := "UPDATE bookings SET status = 'EXPIRED', expires_at = NULL, updated_at = " + at +
 		" WHERE id IN (SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= " + at + " AND " +
-		d.In(&args, "event_id", eventIDs) + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
+		ofEvents + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
 	x.query = rowsOf(&x.expired, scanBooking, sql, args...)
 	return x
 }
@@ -474,7 +539,7 @@ func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) ([]
 	err = s.write(ctx, func(tx Tx) error {
 		var locked []string
 		var args Args
-		expire := expireHolds(s.d, events, now, limit)
+		expire := expireHolds(s.d, events, false, now, limit)
 		err := tx.Run(ctx,
 			rowsOf(&locked, scanString, "SELECT id FROM events WHERE "+s.d.In(&args, "id", events)+" ORDER BY id"+s.d.Lock("UPDATE"), args...),
 			expire.query)

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Users", testUsers},
 		{"Events", testEvents},
 		{"Bookings", testBookings},
+		{"Totals", testTotals},
 		{"Accounts", testAccounts},
 		{"Errors", testErrors},
 		{"IDs", testIDs},

@@ -63,6 +63,7 @@ func openEngine(ctx context.Context, cfg config.Config, mode openMode, out io.Wr
 		db, err := postgres.Open(ctx, postgres.Config{
 			URL: cfg.PostgresURL, Schema: cfg.PostgresSchema,
 			MaxConns: int32(cfg.DBMaxConns), StatementTimeout: cfg.StatementTimeout,
+			LockTimeout: cfg.LockTimeout,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL: %w", err)
