@@ -26,7 +26,7 @@ type HoldMaker interface {
 type ExpiryReport struct {
 	Holds     int       `json:"holds"`
 	Buyers    int       `json:"buyers"`
-	MadeSec   float64   `json:"made_sec"` // making the holds
+	MadeSec   float64   `json:"made_sec"`   // making the holds
 	ExpiresAt time.Time `json:"expires_at"` // when the last hold runs out
 	// FirstBackSec is when, after ExpiresAt, the event's availableTickets
 	// first grew; AllBackSec when it was back to totalTickets (-1: not
