@@ -262,7 +262,7 @@ func (s *Bookings) Refund(ctx context.Context, paymentID string) error {
 }
 
 // expireBatch bounds the holds one transaction of ExpireHolds expires.
-const expireBatch = 2000
+const expireBatch = 5000
 
 // ExpireHolds expires every hold that has run out, in transactions of
 // expireBatch, and reopens their events on this server at once (the others
