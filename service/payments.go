@@ -262,12 +262,21 @@ func (s *Bookings) Refund(ctx context.Context, paymentID string) error {
 }
 
 // expireBatch bounds the holds one transaction of ExpireHolds expires.
+// Measured on PostgreSQL with 100,000 holds running out at once, on a busy
+// 2-core machine: 2,000 a transaction took 9.5 s in all, 5,000 took 5.5 s,
+// 10,000 and 20,000 took longer again (15 s and more).
 const expireBatch = 5000
 
 // ExpireHolds expires every hold that has run out, in transactions of
 // expireBatch, and reopens their events on this server at once (the others
-// hear of it through the change feed). It returns how many it expired.
+// hear of it through the change feed). It returns how many it expired. A
+// call while another runs on this server returns 0 at once: the running
+// one goes on until no hold is left to expire.
 func (s *Bookings) ExpireHolds(ctx context.Context) (int, error) {
+	if !s.sweeping.TryLock() {
+		return 0, nil
+	}
+	defer s.sweeping.Unlock()
 	total := 0
 	for {
 		expired, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
