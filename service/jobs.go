@@ -48,7 +48,11 @@ func (s *Services) Refund(ctx context.Context, paymentID string) error {
 	return s.Bookings.Refund(ctx, paymentID)
 }
 
-func (s *Services) ExpireHolds(ctx context.Context) (int, error) { return s.Bookings.ExpireHolds(ctx) }
+// ExpireHolds does ExpireHoldsJob, every second: it skips while a sweep
+// of this server's is still running (Bookings.ExpireHolds waits for it).
+func (s *Services) ExpireHolds(ctx context.Context) (int, error) {
+	return s.Bookings.expireHoldsUnlessRunning(ctx)
+}
 
 // PruneIdempotencyKeys drops the answers kept longer than IdempotencyKeyTTL.
 func (s *Services) PruneIdempotencyKeys(ctx context.Context) (int, error) {

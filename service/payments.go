@@ -270,13 +270,26 @@ const expireBatch = 5000
 // ExpireHolds expires every hold that has run out, in transactions of
 // expireBatch, and reopens their events on this server at once (the others
 // hear of it through the change feed). It returns how many it expired. A
-// call while another runs on this server returns 0 at once: the running
-// one goes on until no hold is left to expire.
+// sweep running on this server is waited for first.
 func (s *Bookings) ExpireHolds(ctx context.Context) (int, error) {
+	s.sweeping.Lock()
+	defer s.sweeping.Unlock()
+	return s.expireHolds(ctx)
+}
+
+// expireHoldsUnlessRunning is ExpireHolds for the periodic job: while a
+// sweep runs on this server it returns 0 at once, as that sweep goes on
+// until no hold is left to expire, rather than hold a worker of the job
+// queue waiting.
+func (s *Bookings) expireHoldsUnlessRunning(ctx context.Context) (int, error) {
 	if !s.sweeping.TryLock() {
 		return 0, nil
 	}
 	defer s.sweeping.Unlock()
+	return s.expireHolds(ctx)
+}
+
+func (s *Bookings) expireHolds(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		expired, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
