@@ -212,7 +212,11 @@ func onsaleFailures(r *Report, buyers int) []string {
 	if s := r.Onsale; s != nil && (s.Holds+soldOut != int64(buyers) || s.Paid != s.Holds) {
 		out = append(out, fmt.Sprintf("%d buyers: %d held (%d SOLD_OUT) and %d paid", buyers, s.Holds, soldOut, s.Paid))
 	}
-	if len(r.Errors) > 0 && int64(len(r.Errors)) > min(soldOut, 1) || len(r.TransportErrors) > 0 {
+	others := len(r.Errors)
+	if soldOut > 0 {
+		others--
+	}
+	if others > 0 || len(r.TransportErrors) > 0 {
 		out = append(out, fmt.Sprintf("errors: %s; transport: %s", counts(r.Errors), counts(r.TransportErrors)))
 	}
 	return out
