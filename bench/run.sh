@@ -248,9 +248,10 @@ fi
 start_server PAYMENT_PROVIDER=test
 say "onsale: $ONSALE_BUYERS buyers, each with its own token, hold 1 ticket of one priced event each, then pay it with the test card"
 run_json onsale onsale -buyers "$ONSALE_BUYERS" -d "$ONSALE_LIMIT"
+onsale_errs=$(jerrors "$tmp/onsale.json")
 printf '%-12s %9.0f holds/s  p99 %.1f ms   then %9.0f paid/s  p99 %.1f ms   errors: %s\n' onsale \
   "$(jsub "$tmp/onsale.json" holds_per_sec)" "$(jsub "$tmp/onsale.json" hold_p99_ms)" \
-  "$(jsub "$tmp/onsale.json" paid_per_sec)" "$(jsub "$tmp/onsale.json" pay_p99_ms)" "$(jerrors "$tmp/onsale.json" | sed 's/^$/none/')"
+  "$(jsub "$tmp/onsale.json" paid_per_sec)" "$(jsub "$tmp/onsale.json" pay_p99_ms)" "${onsale_errs:-none}"
 summary=$(jsummary "$tmp/onsale.json")
 [ -n "$summary" ] && echo "             $summary"
 
