@@ -160,6 +160,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteText writes the report for people.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if x := r.Expiry; x != nil {
+		fmt.Fprintf(&b, "\nexpiry, against %s: %s holds of 1 ticket made in the database by %s buyers in %.1f s\n%s\n",
+			r.URL, thousands(float64(x.Holds)), thousands(float64(x.Buyers)), x.MadeSec, x.Summary)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	fmt.Fprintf(&b, "\n%s: %d connections, %.1f s", r.Scenario, r.Concurrency, r.DurationSec)
 	if r.WarmUpSec > 0 {
 		fmt.Fprintf(&b, " after %.1f s of warm-up", r.WarmUpSec)
@@ -170,12 +176,6 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " (%d event(s), %s buyers, each with a token of its own)", r.Events, thousands(float64(r.Buyers)))
 	case r.Events > 0:
 		fmt.Fprintf(&b, " (%d event(s), %d user(s))", r.Events, r.Users)
-	}
-	if x := r.Expiry; x != nil {
-		fmt.Fprintf(&b, " (%s buyers)\n  made %s holds in the database in %.1f s\n%s\n",
-			thousands(float64(x.Buyers)), thousands(float64(x.Holds)), x.MadeSec, x.Summary)
-		_, err := io.WriteString(w, b.String())
-		return err
 	}
 	fmt.Fprintf(&b, "\n  requests    %12s  %10s/s\n", thousands(float64(r.Requests)), thousands(r.RequestsPerSec))
 	if s := r.Onsale; s != nil {
