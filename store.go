@@ -23,7 +23,10 @@ type Store interface {
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 	// Watch calls fn with every change that other servers must hear of
 	// (Change.Kind.Broadcast), committed through any server sharing this
-	// database, this one included, until ctx ends. It calls listening(true)
+	// database, this one included, until ctx ends. Changes of one kind
+	// that give tickets back to one event, recorded together (holds
+	// expired by one transaction), come as the first of them: a server
+	// reopens the event, whichever booking it was. It calls listening(true)
 	// once it hears every change and listening(false) when it may miss some
 	// (a lost connection); it reconnects by itself.
 	Watch(ctx context.Context, fn func(Change), listening func(bool))

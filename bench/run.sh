@@ -7,15 +7,29 @@
 #   BENCH_STRICT=1 bash bench/run.sh         # exit 1 when a target is missed
 #   BENCH_SOAK=5m make bench                 # a soak instead (bench/soak.sh); also: bash bench/run.sh soak
 #   BENCH_BUYERS=20000 bash bench/run.sh     # buyers of the booking runs (default 5000)
+#   bash bench/run.sh onsale                 # only the raw hot baseline, onsale and expiry
+#   BENCH_ONSALE_BUYERS=2000 BENCH_EXPIRY_HOLDS=10000 bash bench/run.sh onsale   # smaller
+#
+# onsale and expiry run against a server started with PAYMENT_PROVIDER=test
+# (the other scenarios against one without payments, whose bookings are
+# confirmed at once): onsale's buyers each hold 1 ticket of one priced
+# event, then pay it; expiry lets BENCH_EXPIRY_HOLDS holds (default
+# 100,000) run out at once and times their tickets' return.
 #
 # Needs PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres),
 # psql, pgbench, curl, Go, and ../shared/bench/baseline.sh beside the repo.
-# Takes about 2.5 minutes. Everything it starts or creates is removed on exit.
+# Takes about 5 minutes on the 2-core reference machine, most of it
+# onsale's payments. Everything it starts or creates is removed on exit.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if [ "${1:-}" = soak ] || [ -n "${BENCH_SOAK:-}" ]; then exec bash bench/soak.sh; fi
+only=${1:-}
+case "$only" in
+  "" | onsale) ;;
+  *) echo "bench: unknown selector $only: want none (everything), onsale or soak" >&2; exit 2 ;;
+esac
 
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 export PGOPTIONS="-c client_min_messages=warning"
@@ -25,6 +39,12 @@ CONNS=${BENCH_CONNS:-64}
 # RATE_LIMIT_MUTATIONS_PER_MINUTE), 5000 buyers pass 600,000 a minute.
 BUYERS=${BENCH_BUYERS:-5000}
 BASELINE_CLIENTS=${BENCH_BASELINE_CLIENTS:-"8 $CONNS"}
+BASELINE_SCRIPTS="hot spread hot-batch10"
+if [ "$only" = onsale ]; then BASELINE_CLIENTS=$CONNS BASELINE_SCRIPTS=hot; fi
+ONSALE_BUYERS=${BENCH_ONSALE_BUYERS:-20000}
+EXPIRY_HOLDS=${BENCH_EXPIRY_HOLDS:-100000}
+# onsale ends once every buyer has held and paid; this only bounds it.
+ONSALE_LIMIT=${BENCH_ONSALE_LIMIT:-10m}
 baseline=../shared/bench/baseline.sh
 db=boxoffice_bench_$$
 rawdb=boxoffice_bench_raw_$$
@@ -69,7 +89,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 # ---- (a) raw PostgreSQL: booking transactions, no application ------------
 say "raw PostgreSQL baseline: pgbench, ${SECS} s per run, clients $BASELINE_CLIENTS"
-BASELINE_DB=$rawdb SECONDS_PER_RUN=$SECS CLIENTS=$BASELINE_CLIENTS bash "$baseline" | tee "$tmp/baseline.txt"
+BASELINE_DB=$rawdb SECONDS_PER_RUN=$SECS CLIENTS=$BASELINE_CLIENTS SCRIPTS=$BASELINE_SCRIPTS bash "$baseline" | tee "$tmp/baseline.txt"
 raw() { # raw SCRIPT CLIENTS FIELD: a number from baseline.sh's output
   local v
   v=$(awk -v s="$1" -v c="clients=$2" -v f="$3" '$1 == s && $2 == c {
@@ -103,8 +123,10 @@ read_baseline() { # read_baseline NAME: pgbench with boxoffice's read SQL on its
 }
 rows() { psql -d "$db" -Atc "SELECT (SELECT count(*) FROM events) || ' events, ' || (SELECT count(*) FROM bookings) || ' bookings'"; }
 
-say "read on the demo data ($(rows)): its SQL in pgbench"
-read_baseline read-seed
+if [ -z "$only" ]; then
+  say "read on the demo data ($(rows)): its SQL in pgbench"
+  read_baseline read-seed
+fi
 
 port=
 for _ in $(seq 50); do
@@ -115,16 +137,18 @@ done
 url=http://127.0.0.1:$port/graphql
 
 # ---- (c') the floor: the same SQL over HTTP, without GraphQL -------------
-say "read on the demo data: bench/floor, the same SQL over HTTP with no GraphQL and no token check"
-go build -o bin/floor ./bench/floor
-bin/floor -addr "127.0.0.1:$port" >"$tmp/floor.log" 2>&1 &
-floor_pid=$!
-for _ in $(seq 100); do
-  curl -s --max-time 1 -H 'Content-Type: application/json' -d '{"query":"{ events(pagination: {limit: 1}) { total } }"}' \
-    "$url" 2>/dev/null | grep -q '"data"' && break
-  kill -0 "$floor_pid" 2>/dev/null || { echo "bench: bench/floor exited:" >&2; cat "$tmp/floor.log" >&2; exit 1; }
-  sleep 0.1
-done
+if [ -z "$only" ]; then
+  say "read on the demo data: bench/floor, the same SQL over HTTP with no GraphQL and no token check"
+  go build -o bin/floor ./bench/floor
+  bin/floor -addr "127.0.0.1:$port" >"$tmp/floor.log" 2>&1 &
+  floor_pid=$!
+  for _ in $(seq 100); do
+    curl -s --max-time 1 -H 'Content-Type: application/json' -d '{"query":"{ events(pagination: {limit: 1}) { total } }"}' \
+      "$url" 2>/dev/null | grep -q '"data"' && break
+    kill -0 "$floor_pid" 2>/dev/null || { echo "bench: bench/floor exited:" >&2; cat "$tmp/floor.log" >&2; exit 1; }
+    sleep 0.1
+  done
+fi
 
 # Fields of `boxoffice bench -json`: top-level ones are indented by 2
 # spaces, those of the overall latency and the verification by 4.
@@ -136,16 +160,20 @@ jerrors() {
     f { gsub(/[ ",]/, ""); sub(/:/, " "); printf "%s%s", sep, $0; sep = ", " }' "$1" 2>/dev/null || true
 }
 
-bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
+run_json() { # run_json NAME SCENARIO [flags]: boxoffice bench -json into $tmp/NAME.json
   local name=$1 scenario=$2; shift 2
-  local out=$tmp/$name.json
   # In $tmp, with DATABASE_URL and JWT_SECRET: the server's configuration,
   # which bench needs to make its buyers and its admin in the database.
-  if ! (cd "$tmp" && "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario") >"$out" 2>"$tmp/$name.err"; then
+  if ! (cd "$tmp" && "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario") >"$tmp/$name.json" 2>"$tmp/$name.err"; then
     failed="$failed $name"
     echo "boxoffice bench $scenario FAILED:" >&2
     cat "$tmp/$name.err" >&2
   fi
+}
+bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
+  local name=$1 scenario=$2
+  local out=$tmp/$name.json
+  run_json "$@"
   local errs what=bookings_per_sec
   errs=$(jerrors "$out")
   [ "$scenario" = read ] && what=reads_per_sec
@@ -158,26 +186,36 @@ bench() { # bench NAME SCENARIO [flags]: runs boxoffice bench, prints one line
   return 0
 }
 
+start_server() { # start_server [VAR=value...]: boxoffice serve on $port, with these settings
+  (cd "$tmp" && env HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn "$@" "$bin" serve) >"$tmp/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: the server is not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
+  echo "serving on $url (pid $server_pid, LOG_LEVEL=warn${*:+, $*})"
+}
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+hwm_kb() { local v; v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null); echo "${v:-0}"; }
+
+if [ -z "$only" ]; then
 bench read-floor read -buyers 0 # the floor checks no token
 kill "$floor_pid" 2>/dev/null || true
 wait "$floor_pid" 2>/dev/null || true
 floor_pid=
 
-(cd "$tmp" && HOST=127.0.0.1 PORT=$port LOG_LEVEL=warn exec "$bin" serve) >"$tmp/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do
-  curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$tmp/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-curl -sf --max-time 1 "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench: the server is not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
-echo "serving on $url (pid $server_pid, LOG_LEVEL=warn)"
+start_server
 
 say "read on the demo data: boxoffice"
 bench read-seed read
 
 say "hot: boxoffice, sampling its memory"
-hwm_kb() { local v; v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status" 2>/dev/null); echo "${v:-0}"; }
 (
   max=0
   while kill -0 "$server_pid" 2>/dev/null; do
@@ -200,13 +238,27 @@ bench spread spread -buyers "$BUYERS"
 say "read with data ($(rows)): boxoffice"
 bench read-data read
 end_hwm_kb=$(hwm_kb)
-
-kill -TERM "$server_pid" 2>/dev/null || true
-wait "$server_pid" 2>/dev/null || true
-server_pid=
+stop_server
 
 say "read with data: its SQL in pgbench, on the same database"
 read_baseline read-data
+fi
+
+# ---- (e) onsale and expiry: a server that takes payments ------------------
+start_server PAYMENT_PROVIDER=test
+say "onsale: $ONSALE_BUYERS buyers, each with its own token, hold 1 ticket of one priced event each, then pay it with the test card"
+run_json onsale onsale -buyers "$ONSALE_BUYERS" -d "$ONSALE_LIMIT"
+onsale_errs=$(jerrors "$tmp/onsale.json")
+printf '%-12s %9.0f holds/s  p99 %.1f ms   then %9.0f paid/s  p99 %.1f ms   errors: %s\n' onsale \
+  "$(jsub "$tmp/onsale.json" holds_per_sec)" "$(jsub "$tmp/onsale.json" hold_p99_ms)" \
+  "$(jsub "$tmp/onsale.json" paid_per_sec)" "$(jsub "$tmp/onsale.json" pay_p99_ms)" "${onsale_errs:-none}"
+summary=$(jsummary "$tmp/onsale.json")
+[ -n "$summary" ] && echo "             $summary"
+
+say "expiry: $EXPIRY_HOLDS holds made in the database, all running out at once; the time until their tickets are back"
+run_json expiry expiry -holds "$EXPIRY_HOLDS" -buyers 1000
+sed -n 's/^    "summary": "\(.*\)",\{0,1\}$/             \1/p' "$tmp/expiry.json" | head -n 1
+stop_server
 psql -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
 
 # ---- (d) the table ---------------------------------------------------------
@@ -231,6 +283,7 @@ hot_ratio=$(ratio "$(jtop "$tmp/hot.json" bookings_per_sec)" "$raw_hot")
 
 say "results: ${CONNS} connections, ${SECS} s each, $(nproc) CPU(s); rates per second"
 printf '%-18s %14s %10s %7s %8s   %-26s %s\n' scenario "raw PostgreSQL" boxoffice ratio "p99 ms" target ""
+if [ -z "$only" ]; then
 row "hot (bookings)" "$raw_hot" "$(jtop "$tmp/hot.json" bookings_per_sec)" "$(jsub "$tmp/hot.json" p99_ms)" \
   ">= 5x (10x), p99 <= 50 ms" 5 50
 row "spread (bookings)" "$raw_spread" "$(jtop "$tmp/spread.json" bookings_per_sec)" "$(jsub "$tmp/spread.json" p99_ms)" \
@@ -246,10 +299,24 @@ rss_status=$(check "$((end_hwm_kb / 1024))" "<=" 150)
 [ "$rss_status" = MISS ] && misses=$((misses + 1))
 printf '%-18s peak %d MB by the end of hot (max sampled VmRSS %d MB), %d MB by the end   %s %s\n' "server RSS" \
   "$((hot_hwm_kb / 1024))" "$((hot_rss_kb / 1024))" "$((end_hwm_kb / 1024))" "<= 150 MB" "$rss_status"
+fi
+row "onsale (holds)" "$raw_hot" "$(jsub "$tmp/onsale.json" holds_per_sec)" "$(jsub "$tmp/onsale.json" hold_p99_ms)" \
+  ">= 10x, p99 <= 50 ms" 10 50
+printf '%-18s %14s %10.0f %7s %8.1f   %s\n' "  then pay" "" "$(jsub "$tmp/onsale.json" paid_per_sec)" "" \
+  "$(jsub "$tmp/onsale.json" pay_p99_ms)" "payBooking, test card: reported, no target"
+expiry_sec=$(jsub "$tmp/expiry.json" all_back_sec)
+expiry_status=$(check "$expiry_sec" "<=" 10)
+awk -v s="$expiry_sec" 'BEGIN { exit !(s + 0 < 0) }' && expiry_status=MISS
+[ "$expiry_status" = MISS ] && misses=$((misses + 1))
+printf '%-18s %s holds running out at once: all their tickets back in %.2f s   %-10s %s\n' "expiry" "$EXPIRY_HOLDS" \
+  "$expiry_sec" "<= 10 s" "$expiry_status"
 echo
 echo "raw: pgbench tx/s at $CONNS clients (hot, spread: one booking a transaction; read: one page a transaction)."
-echo "raw hot-batch10: $(raw hot-batch10 "$CONNS" bookings/s) bookings/s at $CONNS clients, 10 bookings a transaction (what group commit can reach)."
-awk -v r="$hot_ratio" 'BEGIN { if (r + 0 >= 10) print "hot: the 10x stretch target is met." }'
+if [ -z "$only" ]; then
+  echo "raw hot-batch10: $(raw hot-batch10 "$CONNS" bookings/s) bookings/s at $CONNS clients, 10 bookings a transaction (what group commit can reach)."
+  awk -v r="$hot_ratio" 'BEGIN { if (r + 0 >= 10) print "hot: the 10x stretch target is met." }'
+fi
+echo "onsale: $ONSALE_BUYERS buyers, each holding 1 ticket (all of them first), then each paying (PAYMENT_PROVIDER=test); its hold rate against raw hot."
 echo "took $(($(date +%s) - started)) s"
 
 if [ -n "$failed" ]; then

@@ -39,6 +39,11 @@ type buyer struct {
 	id     string
 	quoted []byte // id as a JSON string
 	auth   string // the Authorization header; "": none
+
+	// onsale: the buyer's hold, as a JSON string, and its tickets; set
+	// by the worker that made it, read in the pay phase.
+	hold        []byte
+	holdTickets int64
 }
 
 func newBuyer(id, token string) *buyer {

@@ -8,8 +8,13 @@
 // its outcome by extensions.code, and the tickets the server acknowledged
 // per event, then verifies from the API that no ticket was lost or
 // oversold: for each event booked on, totalTickets - availableTickets
-// equals the sum of its confirmed bookings and grew by exactly the
-// acknowledged tickets.
+// equals the tickets of its bookings that hold them (PENDING and
+// CONFIRMED) and grew by exactly the acknowledged tickets; after payments
+// (onsale), its CONFIRMED tickets are exactly those paid.
+//
+// Onsale (onsale.go) holds then pays, each buyer once, in two phases, and
+// reports each step's rate and latency; Expiry (expiry.go) times how long
+// holds that run out at once take to give their tickets back.
 //
 // # Buyers
 //
@@ -33,7 +38,7 @@
 //   - w.nextBuyer() gives the buyers in turn, round and round, so each
 //     makes the same share of the requests; w.buyerOnce() gives each
 //     buyer once, then false, for a scenario where every buyer acts once
-//     (holds one ticket, then pays). A buyer has its id as a JSON string
+//     (onsale: holds one ticket, then pays). A buyer has its id as a JSON string
 //     (quoted, to splice into a request body) and its Authorization header
 //     (auth).
 //   - w.c.postAs(ctx, body, buyer.auth, &w.buf) sends a request as that

@@ -48,6 +48,7 @@ type fakeEvent struct {
 type fakeBooking struct {
 	tickets   int64
 	cancelled bool
+	pending   bool // a hold: still holds its tickets
 	user      string
 	createdAt time.Time
 }
@@ -246,6 +247,9 @@ func (f *fakeServer) eventBookings(eventID, from, to string, page, limit int) (a
 		item := map[string]any{"numberOfTickets": b.tickets, "createdAt": b.createdAt.Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z")}
 		if !f.original {
 			item["status"] = map[bool]string{false: "CONFIRMED", true: "CANCELLED"}[b.cancelled]
+			if b.pending && !b.cancelled {
+				item["status"] = "PENDING"
+			}
 		}
 		items = append(items, item)
 	}

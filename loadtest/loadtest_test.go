@@ -298,7 +298,8 @@ func TestVerificationCatchesUnacknowledgedSales(t *testing.T) {
 		t.Fatal(err)
 	}
 	vf := &verifier{c: &client{url: url, http: newHTTPClient(1, time.Second, false)}}
-	sold, sum, err := vf.event(context.Background(), id)
+	sold, tl, err := vf.event(context.Background(), id)
+	sum := tl.sum
 	if err != nil || sold != sum || sold == 0 {
 		t.Fatalf("event: sold %d, sum %d, %v", sold, sum, err)
 	}
@@ -457,7 +458,8 @@ func TestVerificationByWindowsOfCreatedAt(t *testing.T) {
 
 		vf := &verifier{c: &client{url: url, http: newHTTPClient(8, 5*time.Second, false)}}
 		e := f.events[id]
-		sold, sum, err := vf.event(context.Background(), id)
+		sold, tl, err := vf.event(context.Background(), id)
+		sum := tl.sum
 		if err != nil || sold != e.total-e.available || sum != sold {
 			t.Fatalf("coarse %v: sold %d, sum %d, %v; want %d", coarse, sold, sum, err, e.total-e.available)
 		}
@@ -470,8 +472,8 @@ func TestVerificationByWindowsOfCreatedAt(t *testing.T) {
 			t.Fatal(err)
 		}
 		wsum, ok, err := vf.windows(context.Background(), id, first)
-		if err != nil || ok == coarse || (ok && wsum != sum) {
-			t.Errorf("coarse %v: windows = %d, %v, %v; want ok %v, sum %d", coarse, wsum, ok, err, !coarse, sum)
+		if err != nil || ok == coarse || (ok && wsum.sum != sum) {
+			t.Errorf("coarse %v: windows = %d, %v, %v; want ok %v, sum %d", coarse, wsum.sum, ok, err, !coarse, sum)
 		}
 	}
 }

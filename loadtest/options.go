@@ -22,10 +22,21 @@ const (
 	// Mixed does reads (as Read) with probability ReadFraction, else
 	// bookings (as Spread, or Hot when given one event).
 	Mixed Scenario = "mixed"
+	// Onsale is an on-sale with payments (onsale.go): each of Buyers
+	// buyers holds 1 ticket of one priced event (a PENDING booking, on a
+	// server with PAYMENT_PROVIDER=test), then every holder pays with the
+	// test card. It ends when every buyer has held and paid, or after
+	// Duration.
+	Onsale Scenario = "onsale"
+	// Expiry measures how fast holds that run out give their tickets back
+	// (expiry.go): Holds holds of one event made in the database, all
+	// expiring at one moment, and the time from then until the event's
+	// availableTickets is back to its total.
+	Expiry Scenario = "expiry"
 )
 
 // Scenarios lists every scenario.
-var Scenarios = []Scenario{Hot, Spread, Read, Mixed}
+var Scenarios = []Scenario{Hot, Spread, Read, Mixed, Onsale, Expiry}
 
 // Defaults and bounds of Options.
 const (
@@ -41,6 +52,8 @@ const (
 	DefaultBuyers         = 1000
 	MaxBuyers             = 100_000
 	DefaultReadFraction   = 0.8
+	DefaultHolds          = 100_000 // expiry
+	MaxHolds              = 1_000_000
 	DefaultRequestTimeout = 30 * time.Second
 	verifyTimeout         = 3 * time.Minute
 	setupTimeout          = 5 * time.Minute // accounts, events and their first reads
@@ -86,6 +99,7 @@ type Options struct {
 	NewUsers int
 
 	TicketsPerBooking int     // 1 to 10; default 1
+	Holds             int     // expiry: holds to make and let expire; default 100,000
 	ReadFraction      float64 // mixed: share of reads, 0 to 1; default 0.8
 
 	Token          string        // without Provision: sent as "Authorization: Bearer TOKEN" when set
@@ -174,6 +188,26 @@ func (o Options) withDefaults() (Options, error) {
 	if o.ReadFraction < 0 || o.ReadFraction > 1 {
 		return o, fmt.Errorf("read fraction %g: want 0 to 1", o.ReadFraction)
 	}
+	if o.Scenario == Onsale || o.Scenario == Expiry {
+		if o.Provision == nil {
+			return o, fmt.Errorf("%s takes buyers made in the server's database, each paying with a token of its own: no -token, -users or -buyers 0", o.Scenario)
+		}
+		if len(o.EventIDs) > 0 {
+			return o, fmt.Errorf("%s makes its own priced event, whose bookings it all knows: no -event", o.Scenario)
+		}
+	}
+	if o.Scenario == Onsale || o.Scenario == Expiry {
+		o.WarmUp = 0 // each buyer acts once: there is nothing to warm up with
+	}
+	if o.Soak != nil && (o.Scenario == Onsale || o.Scenario == Expiry) {
+		return o, fmt.Errorf("%s runs once: no soak", o.Scenario)
+	}
+	if o.Holds == 0 {
+		o.Holds = DefaultHolds
+	}
+	if o.Holds < 1 || o.Holds > MaxHolds {
+		return o, fmt.Errorf("holds %d: want 1 to %d", o.Holds, MaxHolds)
+	}
 	if o.Scenario == Hot && len(o.EventIDs) > 1 {
 		return o, fmt.Errorf("hot books on one event: give one event id, not %d", len(o.EventIDs))
 	}
@@ -193,4 +227,4 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-func (o Options) books() bool { return o.Scenario != Read }
+func (o Options) books() bool { return o.Scenario != Read && o.Scenario != Expiry }

@@ -34,6 +34,13 @@ type Report struct {
 	Reads       int64   `json:"reads"`
 	ReadsPerSec float64 `json:"reads_per_sec"`
 
+	// Onsale, each step over its own phase: the holds made (PENDING
+	// bookings; also in Bookings) and the payments the server answered
+	// CONFIRMED, their rates and p99 latencies.
+	Onsale *OnsaleSteps `json:"onsale,omitempty"`
+	// Expiry is the expiry scenario's measurement (expiry.go).
+	Expiry *ExpiryReport `json:"expiry,omitempty"`
+
 	// Latency of every request answered, in milliseconds.
 	Latency Latency `json:"latency"`
 	// Per operation: createBooking, events page, bookings page.
@@ -51,6 +58,18 @@ type Report struct {
 	// Notes say what to change when the errors show the run was not set
 	// up as the server wants (a token, rate limits).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// OnsaleSteps are the onsale scenario's two steps.
+type OnsaleSteps struct {
+	Holds       int64   `json:"holds"`
+	HoldsPerSec float64 `json:"holds_per_sec"`
+	HoldP99     float64 `json:"hold_p99_ms"`
+	HoldSec     float64 `json:"hold_sec"`
+	Paid        int64   `json:"paid"`
+	PaidPerSec  float64 `json:"paid_per_sec"`
+	PayP99      float64 `json:"pay_p99_ms"`
+	PaySec      float64 `json:"pay_sec"`
 }
 
 // Latency is a latency summary in milliseconds.
@@ -125,6 +144,9 @@ func newReport(o Options, st *stats, elapsed time.Duration, events, bookers int)
 	r.Reads = st.ok[opReadEvents] + st.ok[opReadBookings]
 	r.RequestsPerSec, r.BookingsPerSec, r.ReadsPerSec = rate(r.Requests), rate(r.Bookings), rate(r.Reads)
 	r.Latency = latency(&all)
+	if o.Scenario == Onsale {
+		onsaleReport(r, st)
+	}
 	return r
 }
 
@@ -138,6 +160,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteText writes the report for people.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	if x := r.Expiry; x != nil {
+		fmt.Fprintf(&b, "\nexpiry, against %s: %s holds of 1 ticket made in the database by %s buyers in %.1f s\n%s\n",
+			r.URL, thousands(float64(x.Holds)), thousands(float64(x.Buyers)), x.MadeSec, x.Summary)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	fmt.Fprintf(&b, "\n%s: %d connections, %.1f s", r.Scenario, r.Concurrency, r.DurationSec)
 	if r.WarmUpSec > 0 {
 		fmt.Fprintf(&b, " after %.1f s of warm-up", r.WarmUpSec)
@@ -150,7 +178,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, " (%d event(s), %d user(s))", r.Events, r.Users)
 	}
 	fmt.Fprintf(&b, "\n  requests    %12s  %10s/s\n", thousands(float64(r.Requests)), thousands(r.RequestsPerSec))
-	if r.Scenario != Read {
+	if s := r.Onsale; s != nil {
+		fmt.Fprintf(&b, "  holds       %12s  %10s/s  PENDING, in %.2f s  p99 %s\n", thousands(float64(s.Holds)), thousands(s.HoldsPerSec), s.HoldSec, ms(s.HoldP99))
+		fmt.Fprintf(&b, "  paid        %12s  %10s/s  CONFIRMED, in %.2f s  p99 %s\n", thousands(float64(s.Paid)), thousands(s.PaidPerSec), s.PaySec, ms(s.PayP99))
+	} else if r.Scenario != Read && r.Scenario != Expiry {
 		fmt.Fprintf(&b, "  bookings    %12s  %10s/s  confirmed\n", thousands(float64(r.Bookings)), thousands(r.BookingsPerSec))
 	}
 	if r.Scenario == Read || r.Scenario == Mixed {

@@ -30,6 +30,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		token: o.Token,
 	}
 	defer c.http.CloseIdleConnections()
+	if o.Scenario == Expiry {
+		return runExpiry(ctx, c, o)
+	}
 
 	total, elapsed, events, n, err := setupAndLoad(ctx, c, o)
 	if err != nil {
@@ -43,6 +46,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		vctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 		defer cancel()
 		rep.Verification = verify(vctx, c, events, total, o.Progress)
+		if o.Scenario == Onsale {
+			if f := onsaleFailures(rep, n); len(f) > 0 {
+				v := rep.Verification
+				v.Failures = append(v.Failures, f...)
+				v.OK = false
+				v.Summary = v.summary()
+			}
+		}
 		if !rep.Verification.OK {
 			return rep, errors.New("verification failed: " + rep.Verification.Summary)
 		}

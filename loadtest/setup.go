@@ -142,9 +142,10 @@ func setupEvents(ctx context.Context, c *client, o Options) ([]*event, error) {
 	return events, nil
 }
 
-// newEvents is how many events a run makes: one for hot.
+// newEvents is how many events a run makes: one for hot, onsale and
+// expiry.
 func (o Options) newEvents() int {
-	if o.Scenario == Hot {
+	if o.Scenario == Hot || o.Scenario == Onsale || o.Scenario == Expiry {
 		return 1
 	}
 	return o.Events

@@ -54,6 +54,9 @@ func (s *Soak) withDefaults(o Options) (*Soak, error) {
 
 // runLoad is the load phase of Run: one window of o.Duration, or a soak.
 func runLoad(ctx context.Context, c *client, o Options, events []*event, bs []*buyer) (*stats, time.Duration) {
+	if o.Scenario == Onsale {
+		return loadOnsale(ctx, c, o, events, bs)
+	}
 	if o.Soak == nil {
 		return load(ctx, c, o, events, bs)
 	}

@@ -20,9 +20,19 @@ type Verification struct {
 	// after the run; SoldBefore the same before it.
 	Sold       int64 `json:"sold"`
 	SoldBefore int64 `json:"sold_before"`
-	// SumOfBookings is the sum of numberOfTickets of their confirmed
-	// bookings.
+	// SumOfBookings is the sum of numberOfTickets of their bookings that
+	// hold tickets: CONFIRMED and PENDING (every booking, on a server
+	// without Booking.status).
 	SumOfBookings int64 `json:"sum_of_bookings"`
+	// Held and Paid split SumOfBookings: the tickets of PENDING bookings
+	// and of CONFIRMED ones.
+	Held int64 `json:"held"`
+	Paid int64 `json:"paid"`
+	// onsale: PaidAcknowledged tickets are those of the payments the
+	// server answered CONFIRMED, PayUncertain those of payments whose
+	// outcome is unknown.
+	PaidAcknowledged int64 `json:"paid_acknowledged,omitempty"`
+	PayUncertain     int64 `json:"pay_uncertain,omitempty"`
 	// Acknowledged tickets: bookings the server confirmed to the tool,
 	// warm-up included. Uncertain: tickets of requests whose outcome is
 	// unknown (transport errors, INTERNAL), which may have been booked.
@@ -42,6 +52,12 @@ const (
 	// The original API has no Booking.status: every booking holds its tickets.
 	eventBookingsQueryNoStatus = `query EventBookings($filter: BookingFilterInput, $pagination: PaginationInput) { bookings(filter: $filter, pagination: $pagination) { items { numberOfTickets createdAt } total } }`
 )
+
+// tally is what an event's bookings hold: sum = held + paid (plus, on a
+// server without Booking.status, every booking's tickets).
+type tally struct{ sum, held, paid int64 }
+
+func (t *tally) add(o tally) { t.sum, t.held, t.paid = t.sum+o.sum, t.held+o.held, t.paid+o.paid }
 
 type bookingsPage struct {
 	Bookings struct {
@@ -81,6 +97,7 @@ func verify(ctx context.Context, c *client, events []*event, st *stats, progress
 	}
 	fmt.Fprintf(progress, "verifying %d event(s)…\n", len(booked))
 
+	pays := st.requests[opPay] > 0 // onsale: its events are its own, made with no bookings
 	vf := &verifier{c: c}
 	var mu sync.Mutex
 	fail := func(format string, args ...any) {
@@ -91,19 +108,28 @@ func verify(ctx context.Context, c *client, events []*event, st *stats, progress
 	// The first event alone finds out whether the server has Booking.status.
 	check := func(ctx context.Context, i int) error {
 		e := events[booked[i]]
-		sold, sum, err := vf.event(ctx, e.id)
+		sold, t, err := vf.event(ctx, e.id)
 		if err != nil {
 			return fmt.Errorf("event %s: %w", e.id, err)
 		}
 		mu.Lock()
 		v.Sold += sold
-		v.SumOfBookings += sum
+		v.SumOfBookings += t.sum
+		v.Held += t.held
+		v.Paid += t.paid
+		v.PaidAcknowledged += st.paid[booked[i]]
+		v.PayUncertain += st.payUncertain[booked[i]]
 		mu.Unlock()
 		acked, unsure := st.acked[booked[i]], st.uncertain[booked[i]]
+		paid, payUnsure := st.paid[booked[i]], st.payUncertain[booked[i]]
 		delta := sold - e.soldBefore
 		switch {
-		case sold != sum:
-			fail("event %s: sold %d (totalTickets - availableTickets) but its bookings hold %d tickets", e.id, sold, sum)
+		case sold != t.sum:
+			fail("event %s: sold %d (totalTickets - availableTickets) but its PENDING and CONFIRMED bookings hold %d tickets", e.id, sold, t.sum)
+		case pays && t.paid < paid:
+			fail("event %s: %d tickets paid by the answers but only %d in CONFIRMED bookings (lost payments)", e.id, paid, t.paid)
+		case pays && t.paid > paid+payUnsure:
+			fail("event %s: %d tickets in CONFIRMED bookings but only %d paid by the answers (+%d of unknown outcome)", e.id, t.paid, paid, payUnsure)
 		case delta < acked:
 			fail("event %s: %d tickets acknowledged but only %d sold during the run (lost bookings)", e.id, acked, delta)
 		case delta > acked+unsure:
@@ -134,32 +160,41 @@ func (v *Verification) summary() string {
 		return s
 	}
 	s := fmt.Sprintf("verified: sold %d = sum of bookings %d", v.Sold, v.SumOfBookings)
+	if v.Held > 0 || v.PaidAcknowledged > 0 {
+		s += fmt.Sprintf(" (%d PENDING + %d CONFIRMED)", v.Held, v.Paid)
+	}
 	if v.Uncertain == 0 {
 		s += fmt.Sprintf(" = acknowledged %d + before %d", v.Acknowledged, v.SoldBefore)
 	} else {
 		s += fmt.Sprintf("; sold during the run %d is within acknowledged %d + %d of unknown outcome",
 			v.Sold-v.SoldBefore, v.Acknowledged, v.Uncertain)
 	}
+	if v.PaidAcknowledged > 0 || v.PayUncertain > 0 {
+		s += fmt.Sprintf("; CONFIRMED %d = paid %d", v.Paid, v.PaidAcknowledged)
+		if v.PayUncertain > 0 {
+			s += fmt.Sprintf(" (+%d of unknown outcome)", v.PayUncertain)
+		}
+	}
 	return s + fmt.Sprintf(" (%d event(s))", v.Events)
 }
 
-// event returns an event's tickets sold and the tickets its confirmed
-// bookings hold, reading them all. Pages come by OFFSET, which costs the
+// event returns an event's tickets sold and the tickets its bookings
+// hold, reading them all. Pages come by OFFSET, which costs the
 // server every row skipped: quadratic in an event's bookings. So many
 // bookings are read by windows of createdAt, halved until each holds a
 // page (see windows).
-func (vf *verifier) event(ctx context.Context, id string) (sold, sum int64, err error) {
+func (vf *verifier) event(ctx context.Context, id string) (sold int64, sum tally, err error) {
 	var data struct{ Event eventTickets }
 	vf.requests.Add(1)
 	if err := vf.c.query(ctx, eventQuery, map[string]any{"id": id}, &data); err != nil {
-		return 0, 0, err
+		return 0, tally{}, err
 	}
 	sold = data.Event.TotalTickets - data.Event.AvailableTickets
 
 	filter := map[string]string{"eventId": id}
 	first, err := vf.page(ctx, filter, 1)
 	if err != nil {
-		return 0, 0, err
+		return 0, tally{}, err
 	}
 	if total := first.Bookings.Total; total > 10*verifyPageSize {
 		sum, ok, err := vf.windows(ctx, id, first)
@@ -179,19 +214,19 @@ type window struct{ from, to time.Time }
 // O(n log n) rows rather than O(n²). It reports ok = false when the
 // windows do not add up to the event's bookings (a server whose filters
 // are coarser than its timestamps): then they must be read by pages.
-func (vf *verifier) windows(ctx context.Context, eventID string, first *bookingsPage) (sum int64, ok bool, err error) {
+func (vf *verifier) windows(ctx context.Context, eventID string, first *bookingsPage) (sum tally, ok bool, err error) {
 	total := first.Bookings.Total
 	last, err := vf.page(ctx, map[string]string{"eventId": eventID}, (total+verifyPageSize-1)/verifyPageSize)
 	if err != nil {
-		return 0, false, err
+		return tally{}, false, err
 	}
 	if len(first.Bookings.Items) == 0 || len(last.Bookings.Items) == 0 {
-		return 0, false, nil
+		return tally{}, false, nil
 	}
 	newest, err1 := time.Parse(time.RFC3339Nano, first.Bookings.Items[0].CreatedAt)
 	oldest, err2 := time.Parse(time.RFC3339Nano, last.Bookings.Items[len(last.Bookings.Items)-1].CreatedAt)
 	if err1 != nil || err2 != nil || newest.Before(oldest) {
-		return 0, false, nil
+		return tally{}, false, nil
 	}
 	// Whole milliseconds, which the original API's dates can express.
 	todo := []window{{oldest.Truncate(time.Millisecond), newest.Truncate(time.Millisecond).Add(time.Millisecond)}}
@@ -212,7 +247,7 @@ func (vf *verifier) windows(ctx context.Context, eventID string, first *bookings
 			if err != nil {
 				return err
 			}
-			var s int64
+			var s tally
 			n := p.Bookings.Total
 			if n > verifyPageSize && w.to.Sub(w.from) > time.Millisecond {
 				mid := w.from.Add(w.to.Sub(w.from) / 2).Truncate(time.Millisecond)
@@ -225,13 +260,13 @@ func (vf *verifier) windows(ctx context.Context, eventID string, first *bookings
 				return err
 			}
 			mu.Lock()
-			sum += s
+			sum.add(s)
 			count += n
 			mu.Unlock()
 			return nil
 		})
 		if err != nil {
-			return 0, false, err
+			return tally{}, false, err
 		}
 		todo = next
 	}
@@ -241,12 +276,12 @@ func (vf *verifier) windows(ctx context.Context, eventID string, first *bookings
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
 // sum pages through the bookings that match filter and returns the
-// tickets of the confirmed ones and their number. first is page 1 if
-// already read.
-func (vf *verifier) sum(ctx context.Context, filter map[string]string, first *bookingsPage) (sum int64, total int, err error) {
+// tickets of those that hold tickets, and their number. first is page 1
+// if already read.
+func (vf *verifier) sum(ctx context.Context, filter map[string]string, first *bookingsPage) (sum tally, total int, err error) {
 	if first == nil {
 		if first, err = vf.page(ctx, filter, 1); err != nil {
-			return 0, 0, err
+			return tally{}, 0, err
 		}
 	}
 	total = first.Bookings.Total
@@ -260,20 +295,27 @@ func (vf *verifier) sum(ctx context.Context, filter map[string]string, first *bo
 			return err
 		})
 		if err != nil {
-			return 0, 0, err
+			return tally{}, 0, err
 		}
 	}
 	items := 0
 	for _, p := range results {
 		items += len(p.Bookings.Items)
 		for _, b := range p.Bookings.Items {
-			if b.Status == "" || b.Status == "CONFIRMED" {
-				sum += b.NumberOfTickets
+			switch b.Status {
+			case "": // the original API: every booking holds its tickets
+				sum.sum += b.NumberOfTickets
+			case "CONFIRMED":
+				sum.sum += b.NumberOfTickets
+				sum.paid += b.NumberOfTickets
+			case "PENDING":
+				sum.sum += b.NumberOfTickets
+				sum.held += b.NumberOfTickets
 			}
 		}
 	}
 	if items != total {
-		return 0, 0, fmt.Errorf("bookings changed while being read: %d listed, total %d (is something else booking?)", items, total)
+		return tally{}, 0, fmt.Errorf("bookings changed while being read: %d listed, total %d (is something else booking?)", items, total)
 	}
 	return sum, total, nil
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -13,6 +14,11 @@ type Bookings struct {
 	soldOut  *soldOutSet
 	payments boxoffice.PaymentProvider // nil: bookings are confirmed at once
 	terms    boxoffice.BookingTerms
+	// sweeping is held by the ExpireHolds running on this server: the
+	// periodic job fires every second, and a sweep of many holds lasts
+	// longer; sweeps side by side would only queue on the same events'
+	// locks and scan the same holds.
+	sweeping sync.Mutex
 }
 
 // CreateBooking validates the request and hands it to the batcher, which

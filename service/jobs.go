@@ -48,11 +48,13 @@ func (s *Services) Refund(ctx context.Context, paymentID string) error {
 	return s.Bookings.Refund(ctx, paymentID)
 }
 
-// ExpireHolds expires the holds that ran out, then offers the tickets that
-// came back, or came free otherwise, to the people waiting for them: the
-// waiting lists are served by the same periodic job, on one server.
+// ExpireHolds does ExpireHoldsJob, every second: it skips while a sweep
+// of this server's is still running (Bookings.ExpireHolds waits for it).
+// Then it offers the tickets that came back, or came free otherwise, to
+// the people waiting for them: the waiting lists are served by the same
+// periodic job, on one server.
 func (s *Services) ExpireHolds(ctx context.Context) (int, error) {
-	n, err := s.Bookings.ExpireHolds(ctx)
+	n, err := s.Bookings.expireHoldsUnlessRunning(ctx)
 	if err != nil {
 		return n, err
 	}

@@ -262,12 +262,34 @@ func (s *Bookings) Refund(ctx context.Context, paymentID string) error {
 }
 
 // expireBatch bounds the holds one transaction of ExpireHolds expires.
-const expireBatch = 2000
+// Measured on PostgreSQL with 100,000 holds running out at once, on a busy
+// 2-core machine: 2,000 a transaction took 9.5 s in all, 5,000 took 5.5 s,
+// 10,000 and 20,000 took longer again (15 s and more).
+const expireBatch = 5000
 
 // ExpireHolds expires every hold that has run out, in transactions of
 // expireBatch, and reopens their events on this server at once (the others
-// hear of it through the change feed). It returns how many it expired.
+// hear of it through the change feed). It returns how many it expired. A
+// sweep running on this server is waited for first.
 func (s *Bookings) ExpireHolds(ctx context.Context) (int, error) {
+	s.sweeping.Lock()
+	defer s.sweeping.Unlock()
+	return s.expireHolds(ctx)
+}
+
+// expireHoldsUnlessRunning is ExpireHolds for the periodic job: while a
+// sweep runs on this server it returns 0 at once, as that sweep goes on
+// until no hold is left to expire, rather than hold a worker of the job
+// queue waiting.
+func (s *Bookings) expireHoldsUnlessRunning(ctx context.Context) (int, error) {
+	if !s.sweeping.TryLock() {
+		return 0, nil
+	}
+	defer s.sweeping.Unlock()
+	return s.expireHolds(ctx)
+}
+
+func (s *Bookings) expireHolds(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		expired, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)

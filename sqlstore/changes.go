@@ -57,12 +57,30 @@ var changeTable = []Column{
 // trip or its commit, so recording costs no round trip of its own.
 func record(tx Tx, d Dialect, cs ...*boxoffice.Change) {
 	rows := make([][]any, len(cs))
+	var announced map[[2]string]bool // (kind, event) of tickets given back
 	for i, c := range cs {
 		rows[i] = []any{string(c.Kind), Time(c.At), nullID(c.ActorID), nullID(c.UserID), nullID(c.EventID),
 			nullID(c.BookingID), c.TicketsReturned, nullText(c.Detail)}
-		if c.Kind.Broadcast() {
-			tx.Notify(encodeChange(c))
+		if !c.Kind.Broadcast() {
+			continue
 		}
+		if returned := c.TicketsReturned > 0 && c.EventID != ""; returned {
+			// Many bookings of one event giving their tickets back at once
+			// (holds expiring by the thousand) are announced by the first:
+			// what a server does with them, reopening the event, needs the
+			// event, not each booking (Store.Watch). One notification each
+			// would cost a statement and a payload per booking, in the
+			// sweeper's transaction and in every server that hears them.
+			key := [2]string{string(c.Kind), c.EventID}
+			if announced[key] {
+				continue
+			}
+			if announced == nil {
+				announced = map[[2]string]bool{}
+			}
+			announced[key] = true
+		}
+		tx.Notify(encodeChange(c))
 	}
 	var args Args
 	tx.Queue(exec("INSERT INTO changes (kind, at, actor_id, user_id, event_id, booking_id, tickets_returned, detail) SELECT * FROM "+

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -146,6 +147,97 @@ func testOrders(t *testing.T, open Opener) {
 		}
 		if len(kinds) != 2 {
 			t.Errorf("%d expiries recorded, want 2", len(kinds))
+		}
+		AssertInvariants(t, s)
+	})
+
+	t.Run("ManyHoldsExpireInFewStatementsAndOneAnnouncementPerEvent", func(t *testing.T) {
+		// 100,000 holds running out at once must give their tickets back
+		// within seconds: one transaction expires thousands, in a fixed
+		// number of statements, and tells the other servers once per
+		// event rather than once per hold. Every expiry is still recorded.
+		ctx := t.Context()
+		s := Migrated(t, open)
+		u := MustCreateUser(t, s, "Ann")
+		const perEvent = 150
+		events := []*boxoffice.Event{MustCreateEvent(t, s, perEvent, time.Hour), MustCreateEvent(t, s, perEvent, time.Hour)}
+		var reqs []boxoffice.BookingRequest
+		for range perEvent {
+			for _, ev := range events {
+				reqs = append(reqs, boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 1})
+			}
+		}
+		res, err := s.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{Hold: time.Millisecond, Provider: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil || r.Booking.Status != boxoffice.BookingPending {
+				t.Fatalf("hold: %+v", r)
+			}
+		}
+		waitPast(time.Now().Add(5 * time.Millisecond))
+
+		heard := make(chan boxoffice.Change, 2*perEvent)
+		listening := make(chan bool, 4)
+		watchCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Watch(watchCtx, func(c boxoffice.Change) { heard <- c }, func(on bool) { listening <- on })
+		}()
+		defer func() { stop(); <-done }()
+		select {
+		case <-listening:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Watch never listened")
+		}
+
+		before := s.StatementCount()
+		expired, err := s.Bookings().ExpireHolds(ctx, Tick(), 1000)
+		if err != nil || len(expired) != 2*perEvent {
+			t.Fatalf("ExpireHolds: %d expired, %v; want %d", len(expired), err, 2*perEvent)
+		}
+		// A read, then lock, expire, give back, record, announce and commit.
+		if n := s.StatementCount() - before; n > 12 {
+			t.Errorf("ExpireHolds of %d holds sent %d statements: want a fixed few, not some per hold", len(expired), n)
+		}
+		for _, ev := range events {
+			WantAvailable(t, s, ev.ID, perEvent)
+		}
+		got := map[string]int{}
+		deadline := time.After(10 * time.Second)
+	hear:
+		for len(got) < len(events) {
+			select {
+			case c := <-heard:
+				if c.Kind == boxoffice.ChangeBookingExpired && c.TicketsReturned > 0 {
+					got[c.EventID]++
+				}
+			case <-deadline:
+				break hear
+			}
+		}
+		// Anything more would have arrived with the first: one commit.
+		time.Sleep(100 * time.Millisecond)
+		for len(heard) > 0 {
+			if c := <-heard; c.Kind == boxoffice.ChangeBookingExpired {
+				got[c.EventID]++
+			}
+		}
+		for _, ev := range events {
+			if got[ev.ID] != 1 {
+				t.Errorf("event %s: its holds' expiry announced %d times, want once", ev.ID, got[ev.ID])
+			}
+		}
+		recorded := 0
+		for _, c := range mustChanges(t, s) {
+			if c.Kind == boxoffice.ChangeBookingExpired {
+				recorded++
+			}
+		}
+		if recorded != 2*perEvent {
+			t.Errorf("%d expiries recorded, want one per hold, %d", recorded, 2*perEvent)
 		}
 		AssertInvariants(t, s)
 	})

@@ -19,7 +19,7 @@ import (
 	"github.com/boxoffice/boxoffice/loadtest/provision"
 )
 
-const benchUsage = `Usage: boxoffice bench [flags] hot|spread|read|mixed [flags]
+const benchUsage = `Usage: boxoffice bench [flags] hot|spread|read|mixed|onsale|expiry [flags]
 
 Load-tests a running boxoffice server, then verifies from the API that every
 event booked on sold exactly the tickets its bookings hold and the server
@@ -32,6 +32,19 @@ Scenarios:
           their user and event
   mixed   reads as in read with probability -reads, else bookings as in spread
           (as in hot when -event gives one event)
+  onsale  an on-sale with payments, on a server with PAYMENT_PROVIDER=test:
+          each of -buyers buyers holds 1 ticket of one priced event (a
+          PENDING booking), then, once all have held, each pays its hold
+          with the test card (payBooking, 4242424242424242). Reports the
+          holds' rate and p99 and the payments' beside them; ends when every
+          buyer has held and paid (or after -d), then verifies that the
+          event's taken tickets are its PENDING and CONFIRMED bookings' and
+          the CONFIRMED ones exactly those paid, with no error at all
+  expiry  -holds holds of 1 ticket of one priced event, made in the server's
+          database by -buyers buyers, all running out at one moment; then
+          reads the event until its availableTickets is back to its total,
+          and prints how long after the holds ran out that was (any
+          PAYMENT_PROVIDER: the server expires holds either way)
 
 Buyers (the default): bench loads the server as real buyers do. It opens the
 server's database, with the server's configuration (run it in the server's
@@ -60,6 +73,8 @@ Examples:
   boxoffice bench -c 8 -d 30s -buyers 5000 spread
   boxoffice bench -tickets 500 -c 200 -d 3s hot                # a sell-out
   boxoffice bench -json read > read.json
+  boxoffice bench -buyers 20000 -d 2m onsale                   # server: PAYMENT_PROVIDER=test
+  boxoffice bench -holds 100000 expiry
   boxoffice bench -token "$(boxoffice token --email admin@example.com)" hot   # through the API only
   boxoffice bench -event 0190…e1 -users 0190…a1,0190…a2 hot   # the original API
 `
@@ -81,6 +96,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		types       = fs.Int("types", 0, "ticket types of each event made, sharing its tickets, booked at random (0: none; at most 20)")
 		users       = fs.String("users", "", "through the API only: comma-separated user ids to book for, or a number N to create N users; default: existing users")
 		perBooking  = fs.Int("n", 1, "tickets per booking, 1 to 10")
+		holds       = fs.Int("holds", loadtest.DefaultHolds, "expiry: holds to make and let expire at once")
 		reads       = fs.Float64("reads", loadtest.DefaultReadFraction, "mixed: share of reads, above 0 and at most 1")
 		timeout     = fs.Duration("timeout", loadtest.DefaultRequestTimeout, "time limit of one request")
 		jsonOut     = fs.Bool("json", false, "print the report as JSON on stdout")
@@ -96,7 +112,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if len(rest) == 0 {
-		return fs.fail("name a scenario: hot, spread, read or mixed")
+		return fs.fail("name a scenario: hot, spread, read, mixed, onsale or expiry")
 	}
 	if len(rest) > 1 {
 		return fs.fail("one scenario at a time; unexpected %q", strings.Join(rest[1:], " "))
@@ -109,7 +125,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 		URL: *url, Scenario: loadtest.Scenario(scenario),
 		Concurrency: *conns, Duration: *duration, WarmUp: *warmUp,
 		EventIDs: splitIDs(*eventIDs), Events: *events, Tickets: *tickets, Types: *types,
-		TicketsPerBooking: *perBooking, ReadFraction: *reads,
+		TicketsPerBooking: *perBooking, ReadFraction: *reads, Holds: *holds,
 		AllowRemote: *allowRemote, RequestTimeout: *timeout,
 		NoVerify: *noVerify, Soak: soak(stdout, *jsonOut),
 	}

@@ -28,7 +28,7 @@ func commands() []command {
 		{"token", "`token --email E` prints a bearer token for an existing user", runToken},
 		{"checkin", "`checkin --bundle FILE CODE` checks a ticket code against a check-in bundle, offline", runCheckin},
 		{"jobs", "lists the background jobs that failed; `jobs retry ID` runs one again", runJobs},
-		{"bench", "load-test a boxoffice (or original-API) server: hot, spread, read or mixed", runBench},
+		{"bench", "load-test a boxoffice (or original-API) server: hot, spread, read, mixed, onsale or expiry", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or `help COMMAND` a command's", nil},
 	}

@@ -224,3 +224,75 @@ func (d *DB) Events(ctx context.Context, n, tickets, types int, title string) ([
 	}
 	return ids, nil
 }
+
+// Holds makes n holds of 1 ticket of the event by buyers in turn, as the
+// server makes them (Store.BookBatch: each PENDING, with its payment to
+// make and its change), in batches of 500, two at a time. Each batch
+// holds its tickets until expiresAt, so that they all run out at once.
+// It returns when the last of them runs out: the server's clock rounds
+// the holds of a batch to when it commits.
+func (d *DB) Holds(ctx context.Context, eventID string, buyers []loadtest.Buyer, n int, expiresAt time.Time) (time.Time, error) {
+	if len(buyers) == 0 {
+		return time.Time{}, fmt.Errorf("holds need buyers")
+	}
+	batches := (n + batch - 1) / batch
+	var (
+		wg       sync.WaitGroup
+		next     atomic.Int64
+		mu       sync.Mutex
+		latest   time.Time
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for range min(batches, 2) {
+		wg.Go(func() {
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= batches || ctx.Err() != nil {
+					return
+				}
+				reqs := make([]boxoffice.BookingRequest, 0, batch)
+				for i := b * batch; i < min((b+1)*batch, n); i++ {
+					by := buyers[i%len(buyers)].ID
+					reqs = append(reqs, boxoffice.BookingRequest{UserID: by, EventID: eventID, Tickets: 1, ActorID: by})
+				}
+				hold := time.Until(expiresAt)
+				if hold <= 0 {
+					fail(fmt.Errorf("%d of %d holds made when they were to run out: the database is too slow for this many", b*batch, n))
+					return
+				}
+				results, err := d.store.Bookings().BookBatch(ctx, reqs, boxoffice.BookingTerms{Hold: hold, Provider: "test"})
+				if err != nil {
+					fail(err)
+					return
+				}
+				for _, r := range results {
+					switch {
+					case r.Err != nil:
+						fail(fmt.Errorf("hold: %w", r.Err))
+						return
+					case r.Booking.Status != boxoffice.BookingPending || r.Booking.ExpiresAt == nil:
+						fail(fmt.Errorf("hold: a booking %s, not PENDING: is the event priced?", r.Booking.Status))
+						return
+					}
+					mu.Lock()
+					if r.Booking.ExpiresAt.After(latest) {
+						latest = *r.Booking.ExpiresAt
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	return latest, firstErr
+}
