@@ -228,8 +228,15 @@ func testSellingDown(t *testing.T, open Opener) {
 	}
 	MustCreateTypedEvent(t, e, &boxoffice.TicketType{Name: "GA", PriceCents: 100, TotalTickets: 10})
 	WantAvailable(t, e, ev.ID, 57)
-	if _, err := e.MigrateDown(ctx); err != nil {
-		t.Fatalf("MigrateDown: %v", err)
+	// Down to before 00007_selling, whatever came after it.
+	for {
+		m, err := e.MigrateDown(ctx)
+		if err != nil {
+			t.Fatalf("MigrateDown: %v", err)
+		}
+		if m == nil || m.Version <= 7 {
+			break
+		}
 	}
 	if _, err := e.MigrateUp(ctx); err != nil {
 		t.Fatalf("MigrateUp: %v", err)
