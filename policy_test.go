@@ -65,6 +65,9 @@ func TestPolicy(t *testing.T) {
 		{"read it, oscar on the staff", func(c boxoffice.Caller) error { return boxoffice.CanReadTicket(c, given, event, c.Is(oscar)) }, [5]string{unauth, hidden, ok, ok, ok}},
 		{"transfer alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanTransferTicket(c, ticket, event) }, [5]string{unauth, ok, forbid, hidden, forbid}},
 		{"transfer the ticket alice gave away", func(c boxoffice.Caller) error { return boxoffice.CanTransferTicket(c, given, event) }, [5]string{unauth, hidden, forbid, hidden, forbid}},
+		{"manage webhooks for all their events", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, nil) }, [5]string{unauth, forbid, ok, ok, ok}},
+		{"manage webhooks for the event", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
+		{"manage webhooks for an orphan event", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, orphan) }, [5]string{unauth, forbid, forbid, forbid, ok}},
 		{"name the attendee of alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanNameAttendee(c, ticket, event) }, [5]string{unauth, ok, ok, hidden, ok}},
 	}
 	for _, r := range rules {

@@ -50,6 +50,7 @@ func (s scope) Tickets() boxoffice.TicketStore          { return tickets{s} }
 func (s scope) Changes() boxoffice.ChangeStore          { return changes{s} }
 func (s scope) Payments() boxoffice.PaymentStore        { return payments{s} }
 func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} }
+func (s scope) Webhooks() boxoffice.WebhookStore        { return webhooks{s} }
 
 // scope is where the entity stores run: on the database, or in one
 // transaction. The same code serves both.

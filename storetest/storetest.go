@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Migrations", testMigrations},
 		{"Schema", testSchema},
 		{"Changes", testChanges},
+		{"Relay", testRelay},
+		{"Webhooks", testWebhooks},
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
 		{"Tickets", testTickets},
