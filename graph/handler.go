@@ -32,6 +32,7 @@ type Config struct {
 	Bookings boxoffice.BookingService
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
 	Tickets  boxoffice.TicketService  // tickets, check-in, transfers
+	Webhooks boxoffice.WebhookService // webhooks; nil: the webhook fields fail
 	Logger   *slog.Logger             // nil: slog.Default()
 	Metrics  Metrics                  // nil: none
 	// Idempotency keeps answers for Idempotency-Key retries; nil: the
@@ -73,7 +74,7 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings, tickets: cfg.Tickets}
 	schema := generated.NewExecutableSchema(generated.Config{
-		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets},
+		Resolvers:  &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets, webhooks: cfg.Webhooks},
 		Complexity: complexity(),
 	})
 

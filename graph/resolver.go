@@ -10,4 +10,5 @@ type Resolver struct {
 	bookings boxoffice.BookingService
 	accounts boxoffice.AccountService
 	tickets  boxoffice.TicketService
+	webhooks boxoffice.WebhookService
 }
