@@ -361,11 +361,12 @@ func TestEventStreamSurvivesNATSRestart(t *testing.T) {
 func makeTraffic(t *testing.T, store testdb.Engine, svc *service.Services, n int) {
 	t.Helper()
 	ctx := t.Context()
-	org := storetest.MustCreateUserWithRole(t, store, "Olga", boxoffice.RoleOrganizer)
+	tag := boxoffice.NewID()[28:]
+	org := storetest.MustCreateUserWithRole(t, store, "Olga "+tag, boxoffice.RoleOrganizer)
 	ev := storetest.MustCreateOrganizedEvent(t, store, org, 10*n, 48*time.Hour)
 	var wg sync.WaitGroup
 	for i := range n {
-		u := storetest.MustCreateUser(t, store, fmt.Sprintf("Buyer %d", i))
+		u := storetest.MustCreateUser(t, store, fmt.Sprintf("Buyer %d %s", i, tag))
 		wg.Go(func() {
 			b, err := svc.Bookings.CreateBooking(as(ctx, u), boxoffice.BookingRequest{UserID: u.ID, EventID: ev.ID, Tickets: 2})
 			if err != nil {
