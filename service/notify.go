@@ -96,6 +96,9 @@ func (s *Notifications) SendMail(ctx context.Context, j SendMailJob) error {
 		}
 		view = boxmail.BookingHeld{Name: u.Username, Event: ev, Booking: bv, ExpiresAt: *b.ExpiresAt}
 	case mailConfirmed:
+		if b.Status != boxoffice.BookingConfirmed {
+			return nil // cancelled before the mail went: its cancellation says so
+		}
 		v := boxmail.BookingConfirmed{Name: u.Username, Event: ev, Booking: bv}
 		if attach, inline, v.Tickets, err = s.ticketsOf(ctx, e, b); err != nil {
 			return err

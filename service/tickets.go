@@ -257,8 +257,8 @@ func transferDetail(ticketID, from, to string) string {
 // parseTransferDetail reads a transferDetail.
 func parseTransferDetail(detail string) (ticketID, from, to string, ok bool) {
 	f := strings.Fields(detail)
-	if len(f) != 8 || f[0] != "ticket" || f[2] != "given" || f[4] != "user" || f[6] != "user" {
+	if len(f) != 9 || f[0] != "ticket" || f[2] != "given" || f[4] != "user" || f[6] != "to" || f[7] != "user" {
 		return "", "", "", false
 	}
-	return f[1], f[5], f[7], true
+	return f[1], f[5], f[8], true
 }
