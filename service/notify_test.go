@@ -439,3 +439,39 @@ func checkStream(t *testing.T, store testdb.Engine, js jetstream.JetStream, stre
 		t.Errorf("%d of %d changes never received: %v", len(missing), len(all), missing)
 	}
 }
+
+// TestUndeliverableEmailIsKept: an email the server refuses for good
+// (550 for its recipient) is not retried for hours; its job ends at once,
+// kept and listed among the failed jobs (boxoffice jobs) with the reason.
+func TestUndeliverableEmailIsKept(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.RejectRecipients()
+	sender, err := mail.NewSMTP(mail.SMTPConfig{URL: srv.URL(), From: "tickets@example.com", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := testdb.Migrated(t, "sqlite")
+	q := testdb.Queue(t, store, jobs.Config{Relay: 50 * time.Millisecond})
+	svc := service.New(store, service.Options{Jobs: q, Mail: sender, Limits: &service.Limits{}})
+	t.Cleanup(svc.Close)
+	if err := q.Work(t.Context(), svc); err != nil {
+		t.Fatal(err)
+	}
+	ann := storetest.MustCreateUser(t, store, "Ann")
+	ev := storetest.MustCreateEvent(t, store, 10, 48*time.Hour)
+	if _, err := svc.Bookings.CreateBooking(as(t.Context(), ann), boxoffice.BookingRequest{UserID: ann.ID, EventID: ev.ID, Tickets: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var failed []jobs.Job
+	eventually(t, 20*time.Second, "the email's job among the failed", func() bool {
+		failed, err = q.Failed(t.Context(), 10)
+		return err == nil && len(failed) > 0
+	})
+	j := failed[0]
+	if j.Kind != (service.SendMailJob{}).Kind() || j.State != "cancelled" || j.Attempt != 1 || len(j.Errors) == 0 || !strings.Contains(j.Errors[0], "550") {
+		t.Errorf("failed job %+v: want send_mail, cancelled after one attempt, with the 550", j)
+	}
+	if len(srv.Received()) != 0 {
+		t.Errorf("the server accepted a message")
+	}
+}

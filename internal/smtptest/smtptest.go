@@ -34,7 +34,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	received []Envelope
-	refuse   int // messages still to refuse with 451
+	refuse   int  // messages still to refuse with 451
+	reject   bool // refuse every recipient with 550, for good
 }
 
 // Start starts a server, stopped when t ends. Its URL for SMTP_URL is
@@ -68,6 +69,14 @@ func (s *Server) RefuseNext(n int) {
 	s.mu.Unlock()
 }
 
+// RejectRecipients makes the server refuse every recipient with 550: a
+// permanent failure no retry cures.
+func (s *Server) RejectRecipients() {
+	s.mu.Lock()
+	s.reject = true
+	s.mu.Unlock()
+}
+
 // Received returns the messages accepted so far.
 func (s *Server) Received() []Envelope {
 	s.mu.Lock()
@@ -86,6 +95,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	reject := ss.s.reject
+	ss.s.mu.Unlock()
+	if reject {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	ss.env.To = append(ss.env.To, to)
 	return nil
 }
