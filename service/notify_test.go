@@ -331,30 +331,32 @@ func TestEventStreamInCommitOrder(t *testing.T) {
 // and once it is back every change is published: nothing lost, nothing
 // twice, each booking's changes in order.
 func TestEventStreamSurvivesNATSRestart(t *testing.T) {
-	srv := natstest.Start(t)
-	js := natstest.Require(t, srv.URL())
-	streamName, prefix := natstest.Names(t, js)
-	st, err := eventstream.Open(t.Context(), srv.URL(), streamName, eventstream.WithPrefix(prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	store, svc := notifyRig(t, "sqlite", service.Options{Stream: st})
-	makeTraffic(t, store, svc, 10)
-	waitPublished(t, store)
+	testdb.Each(t, func(t *testing.T, engine string) {
+		srv := natstest.Start(t)
+		js := natstest.Require(t, srv.URL())
+		streamName, prefix := natstest.Names(t, js)
+		st, err := eventstream.Open(t.Context(), srv.URL(), streamName, eventstream.WithPrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		store, svc := notifyRig(t, engine, service.Options{Stream: st})
+		makeTraffic(t, store, svc, 10)
+		waitPublished(t, store)
 
-	srv.Stop()
-	makeTraffic(t, store, svc, 10) // bookings do not wait for NATS
-	time.Sleep(time.Second)        // the relay tries, and fails
-	if un, _ := store.Changes().Unpublished(t.Context(), 1000); len(un) == 0 {
-		t.Errorf("every change published with NATS down?")
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitPublished(t, store)
-	js = natstest.Require(t, srv.URL()) // the first connection saw the server go
-	checkStream(t, store, js, streamName, prefix)
+		srv.Stop()
+		makeTraffic(t, store, svc, 10) // bookings do not wait for NATS
+		time.Sleep(time.Second)        // the relay tries, and fails
+		if un, _ := store.Changes().Unpublished(t.Context(), 1000); len(un) == 0 {
+			t.Errorf("every change published with NATS down?")
+		}
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitPublished(t, store)
+		js = natstest.Require(t, srv.URL()) // the first connection saw the server go
+		checkStream(t, store, js, streamName, prefix)
+	})
 }
 
 // makeTraffic has n buyers book and half of them cancel, all at once.
