@@ -45,7 +45,7 @@ type webhookWorker struct {
 
 func (w *webhookWorker) Work(ctx context.Context, j *river.Job[service.DeliverWebhookJob]) error {
 	wait, err := w.q.handlers.DeliverWebhook(ctx, j.Args.DeliveryID, j.Attempt, j.MaxAttempts)
-	if err != nil {
+	if err != nil && j.Attempt < j.MaxAttempts { // the last failure is discarded: no next attempt to time
 		w.waits.Store(j.ID, time.Now().Add(wait))
 	}
 	return err
