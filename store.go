@@ -49,6 +49,7 @@ type Stores interface {
 	Changes() ChangeStore
 	Idempotency() IdempotencyStore
 	Webhooks() WebhookStore
+	Reminders() ReminderStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.

@@ -123,3 +123,13 @@ type CreateWebhookInput struct {
 	Events  []string
 	EventID string // "": every event of the caller
 }
+
+// ReminderStore keeps which bookings were reminded of their event, so that
+// each is reminded once.
+type ReminderStore interface {
+	// Claim marks up to limit CONFIRMED bookings of events dated in
+	// (from, to] that were never reminded as reminded at now, and returns
+	// their ids: each booking is claimed once, even by claims running at
+	// once, and only if the caller's transaction commits.
+	Claim(ctx context.Context, from, to, now time.Time, limit int) ([]string, error)
+}

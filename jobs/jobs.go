@@ -36,6 +36,7 @@ type Handlers interface {
 	ExpireHolds(ctx context.Context) (int, error)
 	PruneIdempotencyKeys(ctx context.Context) (int, error)
 	RelayChanges(ctx context.Context) (int, error)
+	SendReminders(ctx context.Context) (int, error)
 	SendMail(ctx context.Context, j service.SendMailJob) error
 	DeliverWebhook(ctx context.Context, deliveryID string, attempt, most int) (time.Duration, error)
 }
@@ -47,6 +48,7 @@ type Config struct {
 	Poll    time.Duration // how often to look for jobs where the engine cannot say (SQLite; default 100ms)
 	Expire  time.Duration // how often holds that ran out are expired (default 1s)
 	Relay   time.Duration // how often changes are relayed to email, webhooks and NATS (default 1s)
+	Remind  time.Duration // how often reminders of the next day's events are queued (default 10m)
 	Logger  *slog.Logger
 	// AttemptsOf overrides River's 25 attempts for some kinds, for tests.
 	AttemptsOf map[string]int
@@ -116,6 +118,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		_, err := q.handlers.RelayChanges(ctx)
 		return err
 	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.SendRemindersJob]) error {
+		_, err := q.handlers.SendReminders(ctx)
+		return err
+	}))
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.SendMailJob]) error {
 		return mailOutcome(q.handlers.SendMail(ctx, j.Args))
 	}))
@@ -143,6 +149,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 			// would not clash); a failed run is the next run's to redo.
 			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Relay, time.Second)), func() (river.JobArgs, *river.InsertOpts) {
 				return service.RelayChangesJob{}, &river.InsertOpts{MaxAttempts: 1}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Remind, 10*time.Minute)), func() (river.JobArgs, *river.InsertOpts) {
+				return service.SendRemindersJob{}, &river.InsertOpts{MaxAttempts: 1}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})

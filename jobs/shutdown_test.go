@@ -35,6 +35,7 @@ func (*slowRefunds) PreparePayment(context.Context, string) error               
 func (*slowRefunds) ExpireHolds(context.Context) (int, error)                        { return 0, nil }
 func (*slowRefunds) PruneIdempotencyKeys(context.Context) (int, error)               { return 0, nil }
 func (*slowRefunds) RelayChanges(context.Context) (int, error)                       { return 0, nil }
+func (*slowRefunds) SendReminders(context.Context) (int, error)                      { return 0, nil }
 func (*slowRefunds) SendMail(context.Context, service.SendMailJob) error             { return nil }
 func (*slowRefunds) DeliverWebhook(context.Context, string, int, int) (time.Duration, error) {
 	return 0, nil

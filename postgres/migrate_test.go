@@ -27,7 +27,8 @@ func TestOpenRejectsBadSchemaNames(t *testing.T) {
 
 // ourTables are the tables the migrations make, with goose's.
 var ourTables = []string{"bookings", "changes", "event_keys", "event_staff", "events", "goose_db_version", "idempotency_keys", "payments",
-	"provider_events", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "scans", "tickets", "users"}
+	"provider_events", "reminders", "river_job", "river_leader", "river_migration", "river_notification", "river_queue", "scans", "tickets",
+	"users", "webhook_deliveries", "webhooks"}
 
 // Two stores in one database, in two schemas, see nothing of each other.
 func TestSchemaIsolation(t *testing.T) {

@@ -38,6 +38,9 @@ type (
 		Template string           `json:"template"`
 		To       string           `json:"to"`
 	}
+	// SendRemindersJob queues the reminders of the events of the next day
+	// (Notifications.SendReminders); periodic.
+	SendRemindersJob struct{}
 	// DeliverWebhookJob delivers a change to one webhook
 	// (Notifications.DeliverWebhook), retried over about three days.
 	DeliverWebhookJob struct {
@@ -52,6 +55,7 @@ func (PruneIdempotencyKeysJob) Kind() string { return "prune_idempotency_keys" }
 func (RelayChangesJob) Kind() string         { return "relay_changes" }
 func (SendMailJob) Kind() string             { return "send_mail" }
 func (DeliverWebhookJob) Kind() string       { return "deliver_webhook" }
+func (SendRemindersJob) Kind() string        { return "send_reminders" }
 
 // IdempotencyKeyTTL is how long an answer is kept for retries with the
 // same Idempotency-Key.
@@ -84,4 +88,8 @@ func (s *Services) SendMail(ctx context.Context, j SendMailJob) error {
 
 func (s *Services) DeliverWebhook(ctx context.Context, deliveryID string, attempt, most int) (time.Duration, error) {
 	return s.Notifications.DeliverWebhook(ctx, deliveryID, attempt, most)
+}
+
+func (s *Services) SendReminders(ctx context.Context) (int, error) {
+	return s.Notifications.SendReminders(ctx)
 }

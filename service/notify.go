@@ -14,8 +14,8 @@ import (
 
 // The emails a change sends, by template (mail/templates/en): one job per
 // message, so a failing address or server holds up nothing else. The
-// reminder the day before the event and the waiting-list offer are not
-// sent yet.
+// reminder the day before the event is queued by SendReminders, not by a
+// change; the waiting-list offer is not sent yet.
 const (
 	mailHeld        = "booking_held"
 	mailConfirmed   = "booking_confirmed"
@@ -24,6 +24,7 @@ const (
 	mailRefunded    = "booking_refunded"
 	mailTicketSent  = "ticket_sent"
 	mailTicketGiven = "ticket_received"
+	mailReminder    = "event_reminder"
 )
 
 // mailJobs are the emails change c calls for.
@@ -104,6 +105,15 @@ func (s *Notifications) SendMail(ctx context.Context, j SendMailJob) error {
 			return err
 		}
 		view = v
+	case mailReminder:
+		if b.Status != boxoffice.BookingConfirmed {
+			return nil
+		}
+		v := boxmail.EventReminder{Name: u.Username, Event: ev, Booking: bv}
+		if attach, inline, v.Tickets, err = s.ticketsOf(ctx, e, b); err != nil {
+			return err
+		}
+		view = v
 	case mailExpired:
 		view = boxmail.HoldExpired{Name: u.Username, Event: ev, Booking: bv}
 	case mailCancelled:
@@ -146,6 +156,9 @@ func (s *Notifications) SendMail(ctx context.Context, j SendMailJob) error {
 	}
 	m.To = []string{(&mail.Address{Name: u.Username, Address: u.Email}).String()}
 	m.ID = fmt.Sprintf("change-%d-%s-%s@boxoffice", c.ID, strings.ReplaceAll(j.Template, "_", "-"), shortCode(u.ID))
+	if j.Template == mailReminder {
+		m.ID = fmt.Sprintf("booking-%s-event-reminder@boxoffice", b.ID)
+	}
 	m.Attachments, m.Inline = attach, inline
 	return s.mail.Send(ctx, m)
 }

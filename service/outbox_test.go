@@ -11,6 +11,7 @@ import (
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/internal/smtptest"
 	"github.com/boxoffice/boxoffice/internal/testdb"
+	"github.com/boxoffice/boxoffice/jobs"
 	"github.com/boxoffice/boxoffice/mail"
 	"github.com/boxoffice/boxoffice/payments/testpay"
 	"github.com/boxoffice/boxoffice/service"
@@ -129,4 +130,64 @@ func outboxMessages(t *testing.T, dir string) []*smtptest.Message {
 		out = append(out, smtptest.Parse(t, raw))
 	}
 	return out
+}
+
+// TestReminderTheDayBefore: a confirmed booking of an event starting in
+// about a day gets one reminder, with its tickets; one of an event three
+// days off gets none, nor does a cancelled one.
+func TestReminderTheDayBefore(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, engine string) {
+		dir := filepath.Join(t.TempDir(), "outbox")
+		outbox, err := mail.NewOutbox(dir, "boxoffice <tickets@example.com>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := testdb.Migrated(t, engine)
+		q := testdb.Queue(t, store, jobs.Config{Remind: 100 * time.Millisecond})
+		svc := service.New(store, service.Options{Jobs: q, Mail: outbox, Limits: &service.Limits{}})
+		t.Cleanup(svc.Close)
+		ctx := t.Context()
+		ann := storetest.MustCreateUser(t, store, "Ann")
+		tomorrow := storetest.MustCreateEvent(t, store, 10, 24*time.Hour)
+		later := storetest.MustCreateEvent(t, store, 10, 72*time.Hour)
+		b, err := svc.Bookings.CreateBooking(as(ctx, ann), boxoffice.BookingRequest{UserID: ann.ID, EventID: tomorrow.ID, Tickets: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, err := svc.Bookings.CreateBooking(as(ctx, ann), boxoffice.BookingRequest{UserID: ann.ID, EventID: tomorrow.ID, Tickets: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Bookings.CancelBooking(as(ctx, ann), gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Bookings.CreateBooking(as(ctx, ann), boxoffice.BookingRequest{UserID: ann.ID, EventID: later.ID, Tickets: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Work(ctx, svc); err != nil {
+			t.Fatal(err)
+		}
+		reminders := func() []*smtptest.Message {
+			var out []*smtptest.Message
+			for _, m := range outboxMessages(t, dir) {
+				if strings.Contains(m.Header.Get("Message-Id"), "event-reminder") {
+					out = append(out, m)
+				}
+			}
+			return out
+		}
+		eventually(t, 20*time.Second, "the reminder", func() bool { return len(reminders()) >= 1 })
+		time.Sleep(time.Second) // several runs of the job: still one
+		ms := reminders()
+		if len(ms) != 1 {
+			t.Fatalf("%d reminders, want one", len(ms))
+		}
+		m := ms[0]
+		if !strings.Contains(m.Header.Get("Message-Id"), b.ID) || !strings.HasPrefix(m.Subject, "Tomorrow") {
+			t.Errorf("reminder %q (%s), want one for booking %s", m.Subject, m.Header.Get("Message-Id"), b.ID)
+		}
+		if _, ok := m.Attachments["tickets.pdf"]; !ok || len(m.Inline) != 2 {
+			t.Errorf("the reminder has %d inline codes and attachments %v; want 2 and tickets.pdf", len(m.Inline), m.Attachments)
+		}
+	})
 }

@@ -51,6 +51,7 @@ func (s scope) Changes() boxoffice.ChangeStore          { return changes{s} }
 func (s scope) Payments() boxoffice.PaymentStore        { return payments{s} }
 func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} }
 func (s scope) Webhooks() boxoffice.WebhookStore        { return webhooks{s} }
+func (s scope) Reminders() boxoffice.ReminderStore      { return reminders{s} }
 
 // scope is where the entity stores run: on the database, or in one
 // transaction. The same code serves both.

@@ -267,3 +267,43 @@ func testWebhooks(t *testing.T, open Opener) {
 
 // Time is t as the stores keep it.
 func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// testReminders: a CONFIRMED booking of an event in the window is claimed
+// once, even by claims running at once; others never.
+func testReminders(t *testing.T, open Opener) {
+	ctx := t.Context()
+	s := Migrated(t, open)
+	ann := MustCreateUser(t, s, "Ann")
+	soon := MustCreateEvent(t, s, 20, 24*time.Hour)
+	later := MustCreateEvent(t, s, 20, 72*time.Hour)
+	var want []string
+	for range 5 {
+		want = append(want, MustBook(t, s, ann, soon, 1).ID)
+	}
+	MustBook(t, s, ann, later, 1)
+	cancelled := MustBook(t, s, ann, soon, 1)
+	if _, err := cancelBooking(ctx, s, cancelled.ID, Tick()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			ids, err := s.Reminders().Claim(ctx, now.Add(20*time.Hour), now.Add(28*time.Hour), now, 100)
+			if err != nil {
+				t.Errorf("Claim: %v", err)
+			}
+			mu.Lock()
+			got = append(got, ids...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	wantIDs(t, "reminded bookings", sorted(got), sorted(want))
+	again, err := s.Reminders().Claim(ctx, now.Add(20*time.Hour), now.Add(28*time.Hour), now, 100)
+	if err != nil || len(again) != 0 {
+		t.Errorf("a second claim: %v, %v; want none", again, err)
+	}
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Engine) {
 		{"Changes", testChanges},
 		{"Relay", testRelay},
 		{"Webhooks", testWebhooks},
+		{"Reminders", testReminders},
 		{"Transactions", testTransactions},
 		{"Orders", testOrders},
 		{"Tickets", testTickets},

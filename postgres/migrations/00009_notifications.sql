@@ -50,8 +50,17 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_webhook_id_idx ON webhook_deliveries (webhook_id, created_at DESC, id DESC);
 
+-- The reminders sent the day before an event: one per booking, ever.
+CREATE TABLE reminders (
+    booking_id uuid        NOT NULL,
+    sent_at    timestamptz NOT NULL,
+    CONSTRAINT reminders_pkey PRIMARY KEY (booking_id),
+    CONSTRAINT reminders_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES bookings (id)
+);
+
 -- +goose Down
--- drops: every webhook and its deliveries (the tables webhooks and webhook_deliveries), and which changes were relayed and published (the columns changes.relayed_at and changes.published_at)
+-- drops: every webhook and its deliveries (the tables webhooks and webhook_deliveries), which bookings were reminded of their event (the table reminders), and which changes were relayed and published (the columns changes.relayed_at and changes.published_at)
+DROP TABLE reminders;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhooks;
 DROP INDEX changes_unpublished_idx;
