@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
@@ -35,6 +36,8 @@ type Notifications struct {
 	hooks   *webhooks.Client
 	stream  Publisher
 	backoff func(attempt int) time.Duration
+
+	publishFailing atomic.Bool // the last publish failed: logged once
 }
 
 // relayBatch is how many changes one transaction of the relay claims, and
@@ -73,8 +76,8 @@ func WebhookMessageID(changeID int64) string { return "msg_" + strconv.FormatInt
 
 // RelayChanges queues the work of the changes not yet relayed, then
 // publishes those not yet published. It returns how many changes it
-// relayed; an error of the event stream (NATS down) comes after the
-// relaying is done, and the next run tries again from the same change.
+// relayed. The event stream being down (NATS) is not an error: it is
+// logged, and the next run tries again from the same change.
 func (s *Notifications) RelayChanges(ctx context.Context) (int, error) {
 	total := 0
 	deadline := time.Now().Add(relayBudget)
@@ -91,7 +94,17 @@ func (s *Notifications) RelayChanges(ctx context.Context) (int, error) {
 	if s.stream == nil {
 		return total, nil
 	}
-	return total, s.publish(ctx, deadline)
+	// A stream that is down is no failure of the job (which would be kept,
+	// once a second, as discarded): the changes wait, and the next run
+	// tries again. The outage is logged once, and its end.
+	if err := s.publish(ctx, deadline); err != nil {
+		if !s.publishFailing.Swap(true) {
+			s.log.WarnContext(ctx, "event stream: publishing waits; changes are kept until it succeeds", "err", err)
+		}
+	} else if s.publishFailing.Swap(false) {
+		s.log.InfoContext(ctx, "event stream: publishing again")
+	}
+	return total, nil
 }
 
 // relayBatch claims a batch of changes and queues their jobs, all in one
