@@ -25,6 +25,7 @@ const (
 	// A ticket's changes are in its booking's history too.
 	ChangeTicketCheckedIn   ChangeKind = "ticket.checked_in"
 	ChangeTicketTransferred ChangeKind = "ticket.transferred"
+	// (ChangeWaitlistOffered: webhook.go.)
 )
 
 // HistoryKind is how a booking's history names a change of this kind:

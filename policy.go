@@ -302,3 +302,21 @@ func CanReadWaitlist(c Caller, e *Event) error {
 	}
 	return Errorf(EFORBIDDEN, "only the event's organizer and admins see its waiting list")
 }
+
+// CanManageWebhooks (register, list and delete endpoints that hear of
+// changes): organizers and admins; for one event e, its organizer and
+// admins. e is nil for a webhook that hears of every event of its owner.
+func CanManageWebhooks(c Caller, e *Event) error {
+	if err := signedIn(c); err != nil {
+		return err
+	}
+	switch {
+	case c.Role == RoleAdmin:
+		return nil
+	case e == nil && c.Role == RoleOrganizer, organizes(c, e):
+		return nil
+	case c.Role == RoleOrganizer:
+		return Errorf(EFORBIDDEN, "only the event's organizer and admins register webhooks for it")
+	}
+	return Errorf(EFORBIDDEN, "only organizers and admins register webhooks")
+}

@@ -72,6 +72,9 @@ func TestPolicy(t *testing.T) {
 		{"manage the event's promo codes", func(c boxoffice.Caller) error { return boxoffice.CanManagePromoCodes(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
 		{"manage an orphan event's promo codes", func(c boxoffice.Caller) error { return boxoffice.CanManagePromoCodes(c, orphan) }, [5]string{unauth, forbid, forbid, forbid, ok}},
 		{"book the event in bulk", func(c boxoffice.Caller) error { return boxoffice.CanBookBulk(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
+		{"manage webhooks for all their events", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, nil) }, [5]string{unauth, forbid, ok, ok, ok}},
+		{"manage webhooks for the event", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, event) }, [5]string{unauth, forbid, ok, forbid, ok}},
+		{"manage webhooks for an orphan event", func(c boxoffice.Caller) error { return boxoffice.CanManageWebhooks(c, orphan) }, [5]string{unauth, forbid, forbid, forbid, ok}},
 		{"name the attendee of alice's ticket", func(c boxoffice.Caller) error { return boxoffice.CanNameAttendee(c, ticket, event) }, [5]string{unauth, ok, ok, hidden, ok}},
 	}
 	for _, r := range rules {

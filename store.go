@@ -54,6 +54,8 @@ type Stores interface {
 	Waitlist() WaitlistStore
 	TicketTypes() TicketTypeStore
 	PromoCodes() PromoCodeStore
+	Webhooks() WebhookStore
+	Reminders() ReminderStore
 }
 
 // Tx is a transaction in progress: the entity stores, all writing in it.
@@ -167,6 +169,24 @@ type ChangeStore interface {
 	// ByBookingIDs returns the changes of these bookings, oldest first:
 	// their histories.
 	ByBookingIDs(ctx context.Context, ids []string) ([]*Change, error)
+
+	// The relay (notifications, webhooks, the event stream) reads the
+	// changes by flag, not by an "after id N" cursor: ids are numbered at
+	// insert, so a change whose transaction commits after a later-numbered
+	// one would be skipped by a cursor that had passed it. A flag cannot
+	// skip: every committed change is unflagged until it is handled.
+
+	// ClaimUnrelayed marks up to limit changes not yet relayed as relayed
+	// at now, oldest first, and returns them: a change is claimed once,
+	// however many relays run at once, and only if the caller's
+	// transaction commits. With published, they are marked published too
+	// (no event stream is configured: there is nothing to publish them to).
+	ClaimUnrelayed(ctx context.Context, now time.Time, limit int, published bool) ([]*Change, error)
+	// Unpublished returns up to limit changes not yet published to the
+	// event stream, oldest first.
+	Unpublished(ctx context.Context, limit int) ([]*Change, error)
+	// MarkPublished marks changes published at now.
+	MarkPublished(ctx context.Context, ids []int64, now time.Time) error
 }
 
 // IdempotencyStore keeps the answers to requests sent with an

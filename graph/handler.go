@@ -32,9 +32,10 @@ type Config struct {
 	Bookings boxoffice.BookingService
 	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
 	Tickets  boxoffice.TicketService  // tickets, check-in, transfers
-	Waitlist boxoffice.WaitlistService
-	Logger   *slog.Logger // nil: slog.Default()
-	Metrics  Metrics      // nil: none
+	Waitlist boxoffice.WaitlistService // the waiting lists
+	Webhooks boxoffice.WebhookService  // webhooks; nil: the webhook fields fail
+	Logger   *slog.Logger              // nil: slog.Default()
+	Metrics  Metrics                   // nil: none
 	// Idempotency keeps answers for Idempotency-Key retries; nil: the
 	// header is ignored.
 	Idempotency boxoffice.IdempotencyService
@@ -75,7 +76,7 @@ func NewHandler(cfg Config) http.Handler {
 	svc := services{users: cfg.Users, events: cfg.Events, bookings: cfg.Bookings, tickets: cfg.Tickets}
 	schema := generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{users: svc.users, events: svc.events, bookings: svc.bookings, accounts: cfg.Accounts, tickets: svc.tickets,
-			waitlist: cfg.Waitlist},
+			waitlist: cfg.Waitlist, webhooks: cfg.Webhooks},
 		Complexity: complexity(),
 	})
 

@@ -81,7 +81,7 @@ func newTestServerOn(t *testing.T, engine string, opts ...serverOption) *testSer
 	svc := service.New(db, service.Options{Tokens: tokens})
 	logs := &lockedBuffer{}
 	cfg := graph.Config{
-		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist,
+		Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Webhooks: svc.Webhooks,
 		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 	}
 	for _, o := range opts {

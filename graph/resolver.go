@@ -11,4 +11,9 @@ type Resolver struct {
 	accounts boxoffice.AccountService
 	tickets  boxoffice.TicketService
 	waitlist boxoffice.WaitlistService
+	webhooks boxoffice.WebhookService
 }
+
+// errNoWebhooks is the answer of a server made without the webhooks
+// service (Config.Webhooks nil).
+var errNoWebhooks = boxoffice.Errorf(boxoffice.EUNAVAILABLE, "webhooks are not available on this server")

@@ -35,6 +35,10 @@ type Handlers interface {
 	PreparePayment(ctx context.Context, paymentID string) error
 	ExpireHolds(ctx context.Context) (int, error)
 	PruneIdempotencyKeys(ctx context.Context) (int, error)
+	RelayChanges(ctx context.Context) (int, error)
+	SendReminders(ctx context.Context) (int, error)
+	SendMail(ctx context.Context, j service.SendMailJob) error
+	DeliverWebhook(ctx context.Context, deliveryID string, attempt, most int) (time.Duration, error)
 }
 
 // Config tunes a Queue.
@@ -43,6 +47,8 @@ type Config struct {
 	Workers int           // jobs worked at once by this server (default 10)
 	Poll    time.Duration // how often to look for jobs where the engine cannot say (SQLite; default 100ms)
 	Expire  time.Duration // how often holds that ran out are expired (default 1s)
+	Relay   time.Duration // how often changes are relayed to email, webhooks and NATS (default 1s)
+	Remind  time.Duration // how often reminders of the next day's events are queued (default 10m)
 	Logger  *slog.Logger
 	// AttemptsOf overrides River's 25 attempts for some kinds, for tests.
 	AttemptsOf map[string]int
@@ -82,7 +88,12 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		q.log = slog.Default()
 	}
 	workers := river.NewWorkers()
-	attempts := func(kind string) int { return cfg.AttemptsOf[kind] }
+	attempts := func(kind string) int {
+		if n := cfg.AttemptsOf[kind]; n > 0 {
+			return n
+		}
+		return defaultAttempts[kind]
+	}
 	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.DeliverPaymentEventJob]) error {
 		return q.handlers.ApplyPaymentEvent(ctx, j.Args.Event)
 	}))
@@ -103,6 +114,18 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		_, err := q.handlers.PruneIdempotencyKeys(ctx)
 		return err
 	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.RelayChangesJob]) error {
+		_, err := q.handlers.RelayChanges(ctx)
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.SendRemindersJob]) error {
+		_, err := q.handlers.SendReminders(ctx)
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[service.SendMailJob]) error {
+		return mailOutcome(q.handlers.SendMail(ctx, j.Args))
+	}))
+	river.AddWorker(workers, &webhookWorker{q: q, retryDelay: cfg.RetryDelay})
 	var retry river.ClientRetryPolicy
 	if cfg.RetryDelay != nil {
 		retry = retryPolicy(cfg.RetryDelay)
@@ -121,6 +144,14 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return service.PruneIdempotencyKeysJob{}, &river.InsertOpts{MaxAttempts: 3}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			// One run at a time is enough (it claims its changes, so two
+			// would not clash); a failed run is the next run's to redo.
+			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Relay, time.Second)), func() (river.JobArgs, *river.InsertOpts) {
+				return service.RelayChangesJob{}, &river.InsertOpts{MaxAttempts: 1}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Remind, 10*time.Minute)), func() (river.JobArgs, *river.InsertOpts) {
+				return service.SendRemindersJob{}, &river.InsertOpts{MaxAttempts: 1}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -229,10 +260,11 @@ type Job struct {
 }
 
 // Failed lists the jobs that failed: retryable ones (waiting for another
-// attempt) and discarded ones (out of attempts), newest first.
+// attempt), discarded ones (out of attempts) and cancelled ones (given up
+// at once: an email the server refused for good), newest first.
 func (q *Queue) Failed(ctx context.Context, limit int) ([]Job, error) {
 	res, err := q.client.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded).OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit))
+		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled).OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit))
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
 	}

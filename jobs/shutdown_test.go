@@ -34,6 +34,12 @@ func (*slowRefunds) ApplyPaymentEvent(context.Context, boxoffice.PaymentEvent) e
 func (*slowRefunds) PreparePayment(context.Context, string) error                    { return nil }
 func (*slowRefunds) ExpireHolds(context.Context) (int, error)                        { return 0, nil }
 func (*slowRefunds) PruneIdempotencyKeys(context.Context) (int, error)               { return 0, nil }
+func (*slowRefunds) RelayChanges(context.Context) (int, error)                       { return 0, nil }
+func (*slowRefunds) SendReminders(context.Context) (int, error)                      { return 0, nil }
+func (*slowRefunds) SendMail(context.Context, service.SendMailJob) error             { return nil }
+func (*slowRefunds) DeliverWebhook(context.Context, string, int, int) (time.Duration, error) {
+	return 0, nil
+}
 
 // TestStopLetsRunningJobsFinish: serve's shutdown stops the queue with
 // SHUTDOWN_TIMEOUT's context. A job running then finishes within it; one

@@ -27,12 +27,35 @@ type (
 	// PruneIdempotencyKeysJob drops the answers kept for Idempotency-Key
 	// retries after a day (Services.PruneIdempotencyKeys); periodic.
 	PruneIdempotencyKeysJob struct{}
+	// RelayChangesJob turns committed changes into emails, webhook
+	// deliveries and event-stream messages (Notifications.RelayChanges);
+	// periodic.
+	RelayChangesJob struct{}
+	// SendMailJob sends one email about a change (Notifications.SendMail):
+	// Template names the message (mail/templates), To the user it goes to.
+	SendMailJob struct {
+		Change   boxoffice.Change `json:"change"`
+		Template string           `json:"template"`
+		To       string           `json:"to"`
+	}
+	// SendRemindersJob queues the reminders of the events of the next day
+	// (Notifications.SendReminders); periodic.
+	SendRemindersJob struct{}
+	// DeliverWebhookJob delivers a change to one webhook
+	// (Notifications.DeliverWebhook), retried over about three days.
+	DeliverWebhookJob struct {
+		DeliveryID string `json:"delivery_id"`
+	}
 )
 
 func (DeliverPaymentEventJob) Kind() string  { return "deliver_payment_event" }
 func (RefundJob) Kind() string               { return "refund" }
 func (ExpireHoldsJob) Kind() string          { return "expire_holds" }
 func (PruneIdempotencyKeysJob) Kind() string { return "prune_idempotency_keys" }
+func (RelayChangesJob) Kind() string         { return "relay_changes" }
+func (SendMailJob) Kind() string             { return "send_mail" }
+func (DeliverWebhookJob) Kind() string       { return "deliver_webhook" }
+func (SendRemindersJob) Kind() string        { return "send_reminders" }
 
 // IdempotencyKeyTTL is how long an answer is kept for retries with the
 // same Idempotency-Key.
@@ -67,4 +90,20 @@ func (s *Services) ExpireHolds(ctx context.Context) (int, error) {
 // PruneIdempotencyKeys drops the answers kept longer than IdempotencyKeyTTL.
 func (s *Services) PruneIdempotencyKeys(ctx context.Context) (int, error) {
 	return s.Bookings.store.Idempotency().Prune(ctx, s.Bookings.now().Add(-IdempotencyKeyTTL))
+}
+
+func (s *Services) RelayChanges(ctx context.Context) (int, error) {
+	return s.Notifications.RelayChanges(ctx)
+}
+
+func (s *Services) SendMail(ctx context.Context, j SendMailJob) error {
+	return s.Notifications.SendMail(ctx, j)
+}
+
+func (s *Services) DeliverWebhook(ctx context.Context, deliveryID string, attempt, most int) (time.Duration, error) {
+	return s.Notifications.DeliverWebhook(ctx, deliveryID, attempt, most)
+}
+
+func (s *Services) SendReminders(ctx context.Context) (int, error) {
+	return s.Notifications.SendReminders(ctx)
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/mail"
 	"github.com/boxoffice/boxoffice/ratelimit"
+	"github.com/boxoffice/boxoffice/webhooks"
 )
 
 // Services are the domain services over one store.
@@ -28,6 +30,9 @@ type Services struct {
 	Tickets     *Tickets
 	Waitlist    *Waitlist
 	Idempotency *Idempotency
+	Webhooks    *Webhooks
+	// Notifications relay changes to email, webhooks and the event stream.
+	Notifications *Notifications
 
 	stop func() // stops the batcher, the watch and the limiter New made
 }
@@ -64,6 +69,21 @@ type Options struct {
 	// Jobs runs background work (payment answers, refunds); required with
 	// Payments.
 	Jobs boxoffice.JobQueue
+
+	// Mail sends the emails changes call for (mail.SMTP, or mail.Outbox
+	// for the demo); nil: none are sent.
+	Mail mail.Sender
+	// WebhookAllowPrivate lets webhooks reach loopback and private
+	// addresses (WEBHOOK_ALLOW_PRIVATE): for tests and private networks.
+	WebhookAllowPrivate bool
+	// WebhookClient delivers webhooks; nil: one made with
+	// WebhookAllowPrivate. WebhookBackoff is the wait after a failed
+	// attempt; nil: webhooks.Backoff.
+	WebhookClient  *webhooks.Client
+	WebhookBackoff func(attempt int) time.Duration
+	// Stream publishes every change (eventstream.Stream, NATS_URL); nil:
+	// none, and changes are not kept for a stream configured later.
+	Stream Publisher
 
 	Batch BatchOptions
 	// SoldOutTTL is how long an event seen sold out is refused without a
@@ -151,7 +171,15 @@ func New(store boxoffice.Store, opts Options) *Services {
 	}
 	s := &Services{Users: &Users{base: b}, Events: &Events{base: b}, Bookings: bookings, Accounts: accounts, Tickets: &Tickets{base: b},
 		Waitlist:    waitlist,
-		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)}}
+		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)},
+		Webhooks:    &Webhooks{base: b, allowPrivate: opts.WebhookAllowPrivate}}
+	s.Notifications = &Notifications{base: b, mail: opts.Mail, hooks: opts.WebhookClient, stream: opts.Stream, backoff: opts.WebhookBackoff}
+	if s.Notifications.hooks == nil {
+		s.Notifications.hooks = webhooks.NewClient(webhooks.Options{AllowPrivate: opts.WebhookAllowPrivate})
+	}
+	if s.Notifications.backoff == nil {
+		s.Notifications.backoff = webhooks.Backoff
+	}
 	b.react = s.react
 
 	ctx, cancel := context.WithCancel(context.Background())

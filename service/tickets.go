@@ -167,7 +167,7 @@ func (s *Tickets) TransferTicket(ctx context.Context, id, toEmail string) (*boxo
 		}
 		return []*boxoffice.Change{{Kind: boxoffice.ChangeTicketTransferred, At: moved.UpdatedAt, ActorID: c.UserID,
 			UserID: to.ID, EventID: moved.EventID, BookingID: moved.BookingID,
-			Detail: "ticket " + moved.ID + " given by user " + from + " to user " + to.ID}}, nil
+			Detail: transferDetail(moved.ID, from, to.ID)}}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -246,4 +246,19 @@ func (s *Tickets) BookingTickets(ctx context.Context, bookingID string) (*boxoff
 		return nil, nil, nil, nil, boxoffice.Errorf(boxoffice.ENOTFOUND, "no tickets of yours in this booking")
 	}
 	return b, e, shown, codes, nil
+}
+
+// transferDetail is the detail of a ticket.transferred change, which the
+// relay reads back (parseTransferDetail) to tell both sides.
+func transferDetail(ticketID, from, to string) string {
+	return "ticket " + ticketID + " given by user " + from + " to user " + to
+}
+
+// parseTransferDetail reads a transferDetail.
+func parseTransferDetail(detail string) (ticketID, from, to string, ok bool) {
+	f := strings.Fields(detail)
+	if len(f) != 9 || f[0] != "ticket" || f[2] != "given" || f[4] != "user" || f[6] != "to" || f[7] != "user" {
+		return "", "", "", false
+	}
+	return f[1], f[5], f[8], true
 }

@@ -10,7 +10,7 @@ import (
 // Tables are the tables the migrations make, on every engine; goose's
 // bookkeeping is the engine's own.
 var Tables = []string{"users", "events", "bookings", "changes", "payments", "provider_events", "idempotency_keys",
-	"event_keys", "event_staff", "tickets", "scans", "ticket_types", "promo_codes", "waitlist_entries"}
+	"event_keys", "event_staff", "tickets", "scans", "ticket_types", "promo_codes", "waitlist_entries", "webhooks", "webhook_deliveries", "reminders"}
 
 // NewSchema keeps, of lines such as "table users", "column users.email" or
 // "index users.users_email_key", those about Tables, sorted.

@@ -53,6 +53,8 @@ func (s scope) Idempotency() boxoffice.IdempotencyStore { return idempotency{s} 
 func (s scope) Waitlist() boxoffice.WaitlistStore       { return waitlist{s} }
 func (s scope) TicketTypes() boxoffice.TicketTypeStore  { return ticketTypes{s} }
 func (s scope) PromoCodes() boxoffice.PromoCodeStore    { return promoCodes{s} }
+func (s scope) Webhooks() boxoffice.WebhookStore        { return webhooks{s} }
+func (s scope) Reminders() boxoffice.ReminderStore      { return reminders{s} }
 
 // scope is where the entity stores run: on the database, or in one
 // transaction. The same code serves both.

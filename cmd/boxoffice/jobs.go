@@ -29,7 +29,7 @@ func paymentProvider(cfg config.Config) boxoffice.PaymentProvider {
 	return nil
 }
 
-const jobsUsage = `Usage: boxoffice jobs [--limit N]     lists the jobs that failed: retryable (another attempt is due) and discarded (out of attempts)
+const jobsUsage = `Usage: boxoffice jobs [--limit N]     lists the jobs that failed: retryable (another attempt is due), discarded (out of attempts) and cancelled (an email refused for good)
        boxoffice jobs retry ID      runs a failed job again, at once, with fresh attempts
 `
 

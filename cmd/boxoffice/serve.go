@@ -93,6 +93,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	opts.Jobs, opts.Payments, opts.Hold, opts.OfferTTL, opts.Currency = q, pay, cfg.HoldTTL, cfg.OfferTTL, cfg.Currency
 	opts.RequestLifetime = cfg.RequestTimeout + 15*time.Second // what server.New allows a request, and some
+	stream, err := notifications(ctx, cfg, log, &opts)
+	if err != nil {
+		return err
+	}
+	if stream != nil {
+		defer stream.Close()
+	}
 	svc := service.New(db, opts)
 	defer svc.Close() // after the server has drained: bookings in flight are decided
 	if err := q.Work(ctx, svc); err != nil {
@@ -107,9 +114,12 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if stripeProvider != nil {
 		checks = append(checks, paymentsCheck(stripeProvider))
 	}
+	if stream != nil {
+		checks = append(checks, natsCheck(stream))
+	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
-			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Logger: log,
+			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Webhooks: svc.Webhooks, Logger: log,
 			Introspection: cfg.Introspection, Metrics: m, Idempotency: svc.Idempotency,
 		}),
 		IDE:            web.GraphiQLHandler("/graphql", log),
