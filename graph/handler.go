@@ -30,8 +30,8 @@ type Config struct {
 	Users    boxoffice.UserService
 	Events   boxoffice.EventService
 	Bookings boxoffice.BookingService
-	Accounts boxoffice.AccountService // me, signUp, signIn, signOut, changePassword
-	Tickets  boxoffice.TicketService  // tickets, check-in, transfers
+	Accounts boxoffice.AccountService  // me, signUp, signIn, signOut, changePassword
+	Tickets  boxoffice.TicketService   // tickets, check-in, transfers
 	Waitlist boxoffice.WaitlistService // the waiting lists
 	Webhooks boxoffice.WebhookService  // webhooks; nil: the webhook fields fail
 	Logger   *slog.Logger              // nil: slog.Default()
