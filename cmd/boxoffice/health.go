@@ -9,8 +9,8 @@ import (
 )
 
 // The dependencies that /readyz and boxoffice_dependency_state report. A
-// new one (NATS, SMTP, a payment provider) gets a check here and one line
-// in runServe; see docs/operations.md.
+// new one gets a check here (or beside its own wiring, as NATS and SMTP in
+// notify.go) and one line in runServe; see docs/operations.md.
 
 // databaseCheck is the one critical check: the server is not ready while
 // the database does not answer. While writes are refused for a full disk

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -64,4 +65,26 @@ func natsCheck(st *eventstream.Stream) server.Check {
 		}
 		return server.Status{State: server.StateReady}
 	}}
+}
+
+// smtpCheck reports the mail server of SMTP_URL to /readyz: degraded
+// while it cannot be reached (a TCP connection within 2 s), when email
+// waits in its jobs and goes out once the server is back. It does not
+// sign in: a refused password shows in the jobs (boxoffice jobs).
+func smtpCheck(rawURL string) (server.Check, error) {
+	u, err := mail.ParseURL(rawURL)
+	if err != nil {
+		return server.Check{}, err
+	}
+	addr := u.Addr()
+	return server.Check{Name: "smtp", Probe: func(ctx context.Context) server.Status {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return server.Status{State: server.StateDegraded, Detail: "SMTP server unreachable: email waits in its jobs and is sent when it is back", Err: err}
+		}
+		conn.Close()
+		return server.Status{State: server.StateReady}
+	}}, nil
 }

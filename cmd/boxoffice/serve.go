@@ -117,6 +117,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if stream != nil {
 		checks = append(checks, natsCheck(stream))
 	}
+	if cfg.SMTPURL != "" {
+		c, err := smtpCheck(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, c)
+	}
 	srv := server.New(server.Config{
 		GraphQL: graph.NewHandler(graph.Config{
 			Users: svc.Users, Events: svc.Events, Bookings: svc.Bookings, Accounts: svc.Accounts, Tickets: svc.Tickets, Waitlist: svc.Waitlist, Webhooks: svc.Webhooks, Logger: log,
