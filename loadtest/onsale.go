@@ -78,6 +78,7 @@ type onsaleAnswer struct {
 	Data *struct {
 		CreateBooking *onsaleBooking `json:"createBooking"`
 		PayBooking    *onsaleBooking `json:"payBooking"`
+		Booking       *onsaleBooking `json:"booking"`
 	} `json:"data"`
 	Errors []gqlError `json:"errors"`
 }
@@ -132,6 +133,9 @@ func (w *worker) pay(ctx context.Context, by *buyer, t0 time.Time) {
 
 	w.st.requests[opPay]++
 	booking, ok := w.onsaleRequest(ctx, opPay, by, t0, func(r *onsaleAnswer) *onsaleBooking { return r.Data.PayBooking })
+	if ok && booking != nil && booking.Status == "PENDING" {
+		booking, ok = w.awaitPaid(ctx, by)
+	}
 	switch {
 	case !ok:
 		w.st.payUncertain[ev] += by.holdTickets
@@ -139,12 +143,46 @@ func (w *worker) pay(ctx context.Context, by *buyer, t0 time.Time) {
 	case booking.Status == "CONFIRMED":
 		w.st.paid[ev] += booking.NumberOfTickets
 		w.st.ok[opPay]++
-	default: // the provider's answer was not in yet: it may still confirm
+	default: // the provider's answer was not in after 30 s: it may still confirm
 		w.st.payUncertain[ev] += by.holdTickets
-		w.graphQLError(gqlError{Message: "payBooking answered with the booking " + booking.Status,
+		w.graphQLError(gqlError{Message: "the paid booking was still " + booking.Status + " 30 s after payBooking",
 			Extensions: struct {
 				Code string `json:"code"`
 			}{"NOT_CONFIRMED"}}, true)
+	}
+}
+
+// paidWait bounds how long a buyer whose payBooking answered before the
+// provider's answer was applied (PENDING, its payment PROCESSING) reads
+// the booking again, as a client would, until it is decided.
+const paidWait = 30 * time.Second
+
+// awaitPaid reads by's hold every 100 ms until it is no longer PENDING or
+// paidWait passes. The reads are not timed: the pay step's latency is
+// payBooking's.
+func (w *worker) awaitPaid(ctx context.Context, by *buyer) (*onsaleBooking, bool) {
+	deadline := time.Now().Add(paidWait)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(100 * time.Millisecond):
+		}
+		b := append(w.body[:0], paidPrefix...)
+		b = append(b, by.hold...)
+		b = append(b, "}}"...)
+		w.body = b
+		if _, err := w.c.postAs(ctx, w.body, by.auth, &w.buf); err != nil {
+			w.transportError(transportClass(err), true)
+			return nil, false
+		}
+		var resp onsaleAnswer
+		if json.Unmarshal(w.buf.Bytes(), &resp) != nil || resp.Data == nil || resp.Data.Booking == nil {
+			return nil, false
+		}
+		if got := resp.Data.Booking; got.Status != "PENDING" || time.Now().After(deadline) {
+			return got, true
+		}
 	}
 }
 

@@ -9,6 +9,8 @@ const (
 	holdQuery = `mutation Hold($userId: ID!, $input: CreateBookingInput!) { createBooking(userId: $userId, input: $input) { id numberOfTickets status } }`
 	// payQuery pays a hold with the test provider's card that pays.
 	payQuery = `mutation Pay($id: ID!) { payBooking(id: $id, input: {card: "4242424242424242"}) { id numberOfTickets status } }`
+	// paidQuery reads a paid hold whose answer payBooking did not wait for.
+	paidQuery = `query Paid($id: ID!) { booking(id: $id) { id numberOfTickets status } }`
 
 	eventsPageQuery = `query Events($pagination: PaginationInput) { events(pagination: $pagination) { items { id title description date location availableTickets totalTickets price } total page limit } }`
 
@@ -35,6 +37,7 @@ var (
 	bookType    = []byte(`,"ticketTypeId":`)
 	holdPrefix  = []byte(`{"query":` + string(jsonString(holdQuery)) + `,"variables":{"userId":`)
 	payPrefix   = []byte(`{"query":` + string(jsonString(payQuery)) + `,"variables":{"id":`)
+	paidPrefix  = []byte(`{"query":` + string(jsonString(paidQuery)) + `,"variables":{"id":`)
 
 	readBodies = [opCount][]byte{
 		opReadEvents:   []byte(`{"query":` + string(jsonString(eventsPageQuery)) + `,"variables":{"pagination":{"page":1,"limit":10}}}`),
