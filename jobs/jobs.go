@@ -131,9 +131,12 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		retry = retryPolicy(cfg.RetryDelay)
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		RetryPolicy:       retry,
-		Schema:            cfg.Schema,
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)}},
+		RetryPolicy: retry,
+		Schema:      cfg.Schema,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)},
+			QueueNotifications: {MaxWorkers: cmp.Or(cfg.Workers, 10)},
+		},
 		Workers:           workers,
 		FetchPollInterval: cmp.Or(cfg.Poll, 100*time.Millisecond),
 		Logger:            q.log,
@@ -151,7 +154,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 				return service.RelayChangesJob{}, &river.InsertOpts{MaxAttempts: 1}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Remind, 10*time.Minute)), func() (river.JobArgs, *river.InsertOpts) {
-				return service.SendRemindersJob{}, &river.InsertOpts{MaxAttempts: 1}
+				return service.SendRemindersJob{}, &river.InsertOpts{MaxAttempts: 1, Queue: QueueNotifications}
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -169,14 +172,31 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 			return fmt.Errorf("jobs: the store's transaction is a %T, River's driver wants another", native)
 		}
 		for i := range params {
+			opts := &river.InsertOpts{Queue: queueOf(params[i].Args.Kind())}
 			if n := attempts(params[i].Args.Kind()); n > 0 {
-				params[i].InsertOpts = &river.InsertOpts{MaxAttempts: n}
+				opts.MaxAttempts = n
 			}
+			params[i].InsertOpts = opts
 		}
 		_, err = client.InsertManyTx(ctx, ttx, params)
 		return err
 	}
 	return q, nil
+}
+
+// QueueNotifications is the River queue of email and webhook deliveries,
+// with workers of its own: an on-sale's thousands of confirmation emails
+// (each rendering a PDF) never hold up the payment answers, refunds and
+// expiry of the default queue.
+const QueueNotifications = "notifications"
+
+// queueOf is the queue of a job kind.
+func queueOf(kind string) string {
+	switch kind {
+	case service.SendMailJob{}.Kind(), service.DeliverWebhookJob{}.Kind(), service.SendRemindersJob{}.Kind():
+		return QueueNotifications
+	}
+	return river.QueueDefault
 }
 
 // waitForProvider turns the error of a payment provider whose circuit
