@@ -43,13 +43,17 @@ type Handlers interface {
 
 // Config tunes a Queue.
 type Config struct {
-	Schema  string        // the PostgreSQL schema of River's tables; "" elsewhere
-	Workers int           // jobs worked at once by this server (default 10)
-	Poll    time.Duration // how often to look for jobs where the engine cannot say (SQLite; default 100ms)
-	Expire  time.Duration // how often holds that ran out are expired (default 1s)
-	Relay   time.Duration // how often changes are relayed to email, webhooks and NATS (default 1s)
-	Remind  time.Duration // how often reminders of the next day's events are queued (default 10m)
-	Logger  *slog.Logger
+	Schema  string // the PostgreSQL schema of River's tables; "" elsewhere
+	Workers int    // jobs worked at once by this server (default 10)
+	// NotifyWorkers is how many email and webhook jobs this server works
+	// at once (default 1): rendering a confirmation's PDF costs CPU that
+	// an on-sale's bookings need, so they drain after the rush instead.
+	NotifyWorkers int
+	Poll          time.Duration // how often to look for jobs where the engine cannot say (SQLite; default 100ms)
+	Expire        time.Duration // how often holds that ran out are expired (default 1s)
+	Relay         time.Duration // how often changes are relayed to email, webhooks and NATS (default 1s)
+	Remind        time.Duration // how often reminders of the next day's events are queued (default 10m)
+	Logger        *slog.Logger
 	// AttemptsOf overrides River's 25 attempts for some kinds, for tests.
 	AttemptsOf map[string]int
 	// RetryDelay is the wait after a job's attempt-th failure; nil:
@@ -135,7 +139,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		Schema:      cfg.Schema,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cmp.Or(cfg.Workers, 10)},
-			QueueNotifications: {MaxWorkers: cmp.Or(cfg.Workers, 10)},
+			QueueNotifications: {MaxWorkers: cmp.Or(cfg.NotifyWorkers, 1)},
 		},
 		Workers:           workers,
 		FetchPollInterval: cmp.Or(cfg.Poll, 100*time.Millisecond),
@@ -185,9 +189,10 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 }
 
 // QueueNotifications is the River queue of email and webhook deliveries,
-// with workers of its own: an on-sale's thousands of confirmation emails
-// (each rendering a PDF) never hold up the payment answers, refunds and
-// expiry of the default queue.
+// with workers of its own (Config.NotifyWorkers): an on-sale's thousands
+// of confirmation emails (each rendering a PDF) never hold up the payment
+// answers, refunds and expiry of the default queue, and take at most that
+// many cores from the bookings.
 const QueueNotifications = "notifications"
 
 // queueOf is the queue of a job kind.
