@@ -2,73 +2,13 @@ package eventstream
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// testURL is the NATS the tests use: BOXOFFICE_TEST_NATS_URL, or the local
-// server CI starts.
-func testURL() string {
-	if u := os.Getenv("BOXOFFICE_TEST_NATS_URL"); u != "" {
-		return u
-	}
-	return "nats://127.0.0.1:4222"
-}
-
-// requireNATS connects a test's own client to the test NATS with
-// JetStream, or skips the test if there is none (fails instead if
-// BOXOFFICE_REQUIRE_NATS=1).
-func requireNATS(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	nc, err := nats.Connect(testURL(), nats.Timeout(2*time.Second))
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		var js jetstream.JetStream
-		if js, err = jetstream.New(nc); err == nil {
-			if _, err = js.AccountInfo(ctx); err == nil {
-				t.Cleanup(nc.Close)
-				return js
-			}
-		}
-		nc.Close()
-	}
-	if os.Getenv("BOXOFFICE_REQUIRE_NATS") == "1" {
-		t.Fatalf("NATS JetStream unreachable at %s (BOXOFFICE_REQUIRE_NATS=1): %v", testURL(), err)
-	}
-	t.Skipf("NATS unreachable (set BOXOFFICE_TEST_NATS_URL, or BOXOFFICE_REQUIRE_NATS=1 to fail): %v", err)
-	return nil
-}
-
-// names returns a stream name and a subject prefix of the test's own,
-// and deletes the stream when the test ends.
-func names(t *testing.T, js jetstream.JetStream) (stream, prefix string) {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	id := hex.EncodeToString(b)
-	stream, prefix = "TEST_"+strings.ToUpper(id), "test_"+id
-	t.Cleanup(func() {
-		if js == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := js.DeleteStream(ctx, stream); err != nil && err != jetstream.ErrStreamNotFound {
-			t.Errorf("delete stream %s: %v", stream, err)
-		}
-	})
-	return stream, prefix
-}
-
-// received is one message a consumer got.
+// received is a message as a consumer saw it.
 type received struct {
 	Subject, ID, Data string
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/boxoffice/boxoffice/internal/natstest"
 )
 
 func open(t *testing.T, url, stream, prefix string) *Stream {
@@ -36,9 +38,9 @@ func TestSubject(t *testing.T) {
 // TestOpenCreatesTheStream: a missing stream is made as documented, and
 // an existing one is used as it is.
 func TestOpenCreatesTheStream(t *testing.T) {
-	js := requireNATS(t)
-	stream, prefix := names(t, js)
-	open(t, testURL(), stream, prefix)
+	js := natstest.Require(t, natstest.URL())
+	stream, prefix := natstest.Names(t, js)
+	open(t, natstest.URL(), stream, prefix)
 	ctx := context.Background()
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
@@ -49,14 +51,14 @@ func TestOpenCreatesTheStream(t *testing.T) {
 		t.Fatalf("stream made with %v, %v, duplicates %v", cfg.Subjects, cfg.Storage, cfg.Duplicates)
 	}
 	// Opening again, as a second server does, keeps it.
-	open(t, testURL(), stream, prefix)
+	open(t, natstest.URL(), stream, prefix)
 
 	// A stream of that name without our subjects is an error that says so.
-	other, otherPrefix := names(t, js)
+	other, otherPrefix := natstest.Names(t, js)
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: other, Subjects: []string{otherPrefix + ".x.>"}, Storage: jetstream.MemoryStorage}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(ctx, testURL(), other, WithPrefix(otherPrefix)); err == nil || !strings.Contains(err.Error(), "without "+otherPrefix+".>") {
+	if _, err := Open(ctx, natstest.URL(), other, WithPrefix(otherPrefix)); err == nil || !strings.Contains(err.Error(), "without "+otherPrefix+".>") {
 		t.Fatalf("Open on a stream with other subjects: %v", err)
 	}
 }
@@ -64,9 +66,9 @@ func TestOpenCreatesTheStream(t *testing.T) {
 // TestPublishInOrder: what is published in order is consumed in order,
 // each with its id.
 func TestPublishInOrder(t *testing.T) {
-	js := requireNATS(t)
-	stream, prefix := names(t, js)
-	s := open(t, testURL(), stream, prefix)
+	js := natstest.Require(t, natstest.URL())
+	stream, prefix := natstest.Names(t, js)
+	s := open(t, natstest.URL(), stream, prefix)
 	kinds := []string{"booking.confirmed", "booking.cancelled", "ticket.checked_in", "waitlist.offered"}
 	const n = 40
 	for i := range n {
@@ -90,9 +92,9 @@ func TestPublishInOrder(t *testing.T) {
 // TestPublishDeduplicates: the same id published twice (a retry after a
 // lost acknowledgement) is stored once; another id is another message.
 func TestPublishDeduplicates(t *testing.T) {
-	js := requireNATS(t)
-	stream, prefix := names(t, js)
-	s := open(t, testURL(), stream, prefix)
+	js := natstest.Require(t, natstest.URL())
+	stream, prefix := natstest.Names(t, js)
+	s := open(t, natstest.URL(), stream, prefix)
 	ctx := context.Background()
 	for _, id := range []string{"change-1", "change-1", "change-2", "change-1"} {
 		if err := s.Publish(ctx, s.Subject("booking.confirmed"), id, []byte(id)); err != nil {
@@ -111,9 +113,9 @@ func TestPublishDeduplicates(t *testing.T) {
 // TestPublishRefusesBadSubjects: what the stream would not hold, or could
 // not de-duplicate, fails before reaching NATS.
 func TestPublishRefusesBadSubjects(t *testing.T) {
-	js := requireNATS(t)
-	stream, prefix := names(t, js)
-	s := open(t, testURL(), stream, prefix)
+	js := natstest.Require(t, natstest.URL())
+	stream, prefix := natstest.Names(t, js)
+	s := open(t, natstest.URL(), stream, prefix)
 	for _, c := range []struct{ subject, id string }{
 		{"boxoffice.booking.confirmed", "x"}, // another prefix
 		{prefix + ".booking.*", "x"},
