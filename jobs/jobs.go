@@ -143,8 +143,13 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 		},
 		Workers:           workers,
 		FetchPollInterval: cmp.Or(cfg.Poll, 100*time.Millisecond),
-		Logger:            q.log,
-		JobTimeout:        time.Minute,
+		// A buyer waits for the job that applies their payment's answer,
+		// so a queue fetches again as soon as 5 ms after its last fetch:
+		// River's default, 100 ms, let ten workers take at most about a
+		// hundred jobs a second, which capped an on-sale's payments there.
+		FetchCooldown: min(5*time.Millisecond, cmp.Or(cfg.Poll, 100*time.Millisecond)),
+		Logger:        q.log,
+		JobTimeout:    time.Minute,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Expire, time.Second)), func() (river.JobArgs, *river.InsertOpts) {
 				return service.ExpireHoldsJob{}, &river.InsertOpts{MaxAttempts: 1}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
@@ -15,6 +18,51 @@ type Accounts struct {
 	*base
 	tokens  *auth.Tokens
 	callers *callerCache
+	// tokenUsers reads the users of tokens the cache does not know, those
+	// of requests arriving within tokenUserWait of each other in one
+	// query: at an on-sale's opening, thousands of buyers arrive with
+	// tokens this server has not seen, and one query (and one database
+	// connection) each would make the bookings wait for connections.
+	tokenUsers *dataloadgen.Loader[string, *boxoffice.User]
+}
+
+// tokenUserWait is how long a token's user lookup waits for others to go
+// with it, and tokenUserBatch how many go in one query at most.
+const (
+	tokenUserWait  = 2 * time.Millisecond
+	tokenUserBatch = 500
+	// tokenUserTimeout bounds one lookup, which serves many requests and
+	// so outlives the one that started it.
+	tokenUserTimeout = 10 * time.Second
+)
+
+func newAccounts(b *base, tokens *auth.Tokens, callers *callerCache) *Accounts {
+	s := &Accounts{base: b, tokens: tokens, callers: callers}
+	s.tokenUsers = dataloadgen.NewLoader(s.usersByID, dataloadgen.WithWait(tokenUserWait),
+		dataloadgen.WithBatchCapacity(tokenUserBatch), dataloadgen.WithoutCache())
+	return s
+}
+
+// usersByID is tokenUsers' query: one user, or ENOTFOUND, per id.
+func (s *Accounts) usersByID(ctx context.Context, ids []string) ([]*boxoffice.User, []error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenUserTimeout)
+	defer cancel()
+	users := make([]*boxoffice.User, len(ids))
+	errs := make([]error, len(ids))
+	found, err := s.store.Users().ByIDs(ctx, ids)
+	byID := make(map[string]*boxoffice.User, len(found))
+	for _, u := range found {
+		byID[strings.ToLower(u.ID)] = u
+	}
+	for i, id := range ids {
+		switch users[i] = byID[strings.ToLower(id)]; {
+		case err != nil:
+			errs[i] = err
+		case users[i] == nil:
+			errs[i] = boxoffice.Errorf(boxoffice.ENOTFOUND, "user not found")
+		}
+	}
+	return users, errs
 }
 
 var errWrongCredentials = boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "wrong email or password")
@@ -154,7 +202,7 @@ func (s *Accounts) Authenticate(ctx context.Context, token string) (boxoffice.Ca
 	known, ok := s.callers.get(claims.UserID, now)
 	if !ok {
 		epoch := s.callers.begin()
-		u, err := s.store.Users().ByID(ctx, claims.UserID)
+		u, err := s.tokenUsers.Load(ctx, claims.UserID)
 		if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
 			return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
 		} else if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/boxoffice/boxoffice"
@@ -84,6 +85,23 @@ type Batcher struct {
 	waiters  int                    // waiter slots free
 	perBatch time.Duration          // how long a batch takes, a moving average of those that succeeded
 	running  sync.WaitGroup
+
+	// backlogAt is when a batch last ended with requests already queued
+	// for its events (Unix nanoseconds): bookings were waiting on
+	// bookings. Rushing reads it.
+	backlogAt atomic.Int64
+}
+
+// rushWindow is how long after the last backlog Rushing still says so.
+const rushWindow = time.Second
+
+// Rushing says whether bookings queued behind other bookings within the
+// last second: this server is taking an on-sale, and work that can wait
+// (the relay's emails, webhooks and stream, see Notifications) should let
+// the bookings have the CPU and the database.
+func (b *Batcher) Rushing() bool {
+	at := b.backlogAt.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < rushWindow
 }
 
 // eventQueue is one event's requests not yet in a batch.
@@ -261,6 +279,9 @@ func (b *Batcher) run(batch []*call, events []*eventQueue, alone bool) {
 	timedOut := err != nil && boxoffice.ErrorCode(err) == boxoffice.EUNAVAILABLE
 	for _, q := range events {
 		q.inFlight = false
+		if len(q.queue) > 0 {
+			b.backlogAt.Store(time.Now().UnixNano())
+		}
 		if again := busy[q.id]; len(again) > 0 {
 			q.queue = append(again, q.queue...)
 			q.held = true

@@ -456,3 +456,38 @@ func TestBatcherTimeout(t *testing.T) {
 		t.Errorf("a batch past its time limit: %+v, want context.DeadlineExceeded", r)
 	}
 }
+
+// Rushing is what the relay asks before it takes the CPU from bookings:
+// false while bookings go one at a time, true while they queue behind
+// each other and for a second after, then false again.
+func TestBatcherSaysWhenBookingsQueue(t *testing.T) {
+	e := &echo{delay: 20 * time.Millisecond}
+	b := NewBatcher(e.book, BatchOptions{}, nil)
+	defer b.Close()
+	if b.Rushing() {
+		t.Fatal("rushing before any booking")
+	}
+	for i := range 3 {
+		q := req(fmt.Sprintf("user%d", i), "quiet-event", 1)
+		wantEcho(t, q, b.Book(context.Background(), q))
+	}
+	if b.Rushing() {
+		t.Fatal("rushing after bookings that came one at a time")
+	}
+	const n = 100
+	wait := startAll(n, func(i int) {
+		q := req(fmt.Sprintf("user%03d", i), "hot-event", 1)
+		wantEcho(t, q, b.Book(context.Background(), q))
+	})
+	within(t, 30*time.Second, "100 bookings at once", func() bool { wait(); return true })
+	if !b.Rushing() {
+		t.Fatal("not rushing right after 100 bookings queued for one event")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.Rushing() {
+		if time.Now().After(deadline) {
+			t.Fatal("still rushing 5 s after the last booking")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

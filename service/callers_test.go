@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/boxoffice/boxoffice"
 	"github.com/boxoffice/boxoffice/auth"
+	"github.com/boxoffice/boxoffice/internal/testdb"
 	"github.com/boxoffice/boxoffice/service"
 	"github.com/boxoffice/boxoffice/storetest"
 )
@@ -176,4 +178,70 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 	if n := lateLetIns.Load(); n > 0 {
 		t.Fatalf("%d requests that started after SignOut returned were let in", n)
 	}
+}
+
+// At an on-sale's opening, buyers arrive at once with tokens this server
+// has not seen: their users are read together, a few queries for a
+// hundred requests rather than one each (and one database connection
+// each, which bookings then wait for). Each still gets its own caller,
+// and a revoked token or one of an unknown user is still refused.
+func TestColdTokensAreReadTogether(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, engine string) {
+		ctx := t.Context()
+		store := testdb.Migrated(t, engine)
+		tokens := newTokens(t)
+		s := service.New(store, service.Options{Tokens: tokens})
+		t.Cleanup(s.Close)
+		const n = 100
+		users := make([]*boxoffice.User, n)
+		issued := make([]string, n)
+		for i := range n {
+			role := boxoffice.RoleCustomer
+			if i%10 == 0 {
+				role = boxoffice.RoleOrganizer
+			}
+			users[i] = storetest.MustCreateUserWithRole(t, store, fmt.Sprintf("buyer %d", i), role)
+			p, err := s.Accounts.IssueToken(ctx, users[i].Email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			issued[i] = p.Token
+		}
+		revoked, _, err := tokens.Issue(users[1].ID, users[1].TokenVersion+1, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		unknown, _, err := tokens.Issue(boxoffice.NewID(), 0, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		before := store.StatementCount()
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				c, err := s.Accounts.Authenticate(ctx, issued[i])
+				if err != nil || c.UserID != users[i].ID || c.Role != users[i].Role {
+					t.Errorf("buyer %d: %+v, %v; want %s as %s", i, c, err, users[i].ID, users[i].Role)
+				}
+			})
+		}
+		for _, token := range []string{revoked, unknown} {
+			wg.Go(func() {
+				<-start
+				if _, err := s.Accounts.Authenticate(ctx, token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+					t.Errorf("a revoked or unknown user's token: %v, want UNAUTHENTICATED", err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if reads := store.StatementCount() - before; reads > n/4 {
+			t.Errorf("%d statements for %d cold tokens arriving at once, want them read together (at most %d)", reads, n+2, n/4)
+		} else {
+			t.Logf("%d cold tokens: %d statements", n+2, reads)
+		}
+	})
 }

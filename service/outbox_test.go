@@ -191,3 +191,44 @@ func TestReminderTheDayBefore(t *testing.T) {
 		}
 	})
 }
+
+// While bookings queue (an on-sale), a run of the relay claims one batch
+// of changes and leaves the rest, in the database, to the next runs;
+// once the rush is over, a run takes all that waited.
+func TestRelayYieldsToARush(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, engine string) {
+		ctx := t.Context()
+		store := testdb.Migrated(t, engine)
+		outbox, err := mail.NewOutbox(filepath.Join(t.TempDir(), "outbox"), "boxoffice <tickets@example.com>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := service.New(store, service.Options{Mail: outbox})
+		t.Cleanup(svc.Close)
+		u := storetest.MustCreateUser(t, store, "Ann")
+		const n = 500
+		for range n {
+			if err := store.Changes().Record(ctx, &boxoffice.Change{Kind: boxoffice.ChangeUserChanged, At: time.Now(), UserID: u.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rushing := true
+		svc.Notifications.SetRushing(func() bool { return rushing })
+		first, err := svc.Notifications.RelayChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first <= 0 || first >= n {
+			t.Fatalf("a run during a rush relayed %d of %d changes, want one batch", first, n)
+		}
+		rushing = false
+		rest, err := svc.Notifications.RelayChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first+rest < n {
+			t.Fatalf("after the rush, a run relayed %d; %d of %d in all, want every change", rest, first+rest, n)
+		}
+		t.Logf("during the rush: %d changes; after: %d", first, rest)
+	})
+}

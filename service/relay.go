@@ -36,6 +36,9 @@ type Notifications struct {
 	hooks   *webhooks.Client
 	stream  Publisher
 	backoff func(attempt int) time.Duration
+	// rushing says whether bookings are queueing on this server
+	// (Batcher.Rushing): the relay then claims one batch a run.
+	rushing func() bool
 
 	publishFailing atomic.Bool // the last publish failed: logged once
 }
@@ -78,6 +81,13 @@ func WebhookMessageID(changeID int64) string { return "msg_" + strconv.FormatInt
 // publishes those not yet published. It returns how many changes it
 // relayed. The event stream being down (NATS) is not an error: it is
 // logged, and the next run tries again from the same change.
+//
+// While bookings queue on this server (an on-sale), a run claims one
+// batch, relayBatch changes, and leaves the rest to the next runs: the
+// emails and webhooks of an on-sale wait, in the database, until its
+// rush is over, rather than take the CPU and the database its bookings
+// need. They fall behind by at most what the rush adds beyond
+// relayBatch changes a run, and catch up once it ends.
 func (s *Notifications) RelayChanges(ctx context.Context) (int, error) {
 	total := 0
 	deadline := time.Now().Add(relayBudget)
@@ -87,7 +97,7 @@ func (s *Notifications) RelayChanges(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if n < relayBatch || time.Now().After(deadline) {
+		if n < relayBatch || time.Now().After(deadline) || (s.rushing != nil && s.rushing()) {
 			break
 		}
 	}

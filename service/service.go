@@ -164,7 +164,7 @@ func New(store boxoffice.Store, opts Options) *Services {
 		return store.Bookings().BookBatch(ctx, reqs, terms)
 	}, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
-	accounts := &Accounts{base: b, tokens: opts.Tokens, callers: newCallerCache(max(callersTTL, 0), false)}
+	accounts := newAccounts(b, opts.Tokens, newCallerCache(max(callersTTL, 0), false))
 	waitlist := &Waitlist{base: b}
 	if opts.Payments != nil {
 		waitlist.terms = boxoffice.BookingTerms{Hold: cmp.Or(opts.OfferTTL, DefaultOfferTTL), Provider: opts.Payments.Name()}
@@ -173,7 +173,8 @@ func New(store boxoffice.Store, opts Options) *Services {
 		Waitlist:    waitlist,
 		Idempotency: &Idempotency{base: b, abandoned: cmp.Or(opts.RequestLifetime, DefaultRequestLifetime)},
 		Webhooks:    &Webhooks{base: b, allowPrivate: opts.WebhookAllowPrivate}}
-	s.Notifications = &Notifications{base: b, mail: opts.Mail, hooks: opts.WebhookClient, stream: opts.Stream, backoff: opts.WebhookBackoff}
+	s.Notifications = &Notifications{base: b, mail: opts.Mail, hooks: opts.WebhookClient, stream: opts.Stream, backoff: opts.WebhookBackoff,
+		rushing: bookings.batcher.Rushing}
 	if s.Notifications.hooks == nil {
 		s.Notifications.hooks = webhooks.NewClient(webhooks.Options{AllowPrivate: opts.WebhookAllowPrivate})
 	}

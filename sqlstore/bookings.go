@@ -59,14 +59,21 @@ func (s bookings) ByIDs(ctx context.Context, ids []string) ([]*boxoffice.Booking
 	return found, s.fail(err, "find", "bookings")
 }
 
-// Update locks the booking's event, then the booking (the order every
-// writer of both keeps, so none can deadlock another), applies apply (which
-// may read through the same transaction) and saves the booking's status,
-// unless apply changed neither it nor UpdatedAt. Tickets the booking stops
-// holding go back to the event; tickets it holds again (a late payment)
-// are taken, which the events' CHECK refuses if they are gone. A booking
-// becoming CONFIRMED is issued its tickets; one leaving CONFIRMED voids
-// them. Two round trips: the writes go with the commit.
+// Update locks the booking, applies apply (which may read through the
+// same transaction) and saves the booking's status, unless apply changed
+// neither it nor UpdatedAt. Tickets the booking stops holding go back to
+// the event; tickets it holds again (a late payment) are taken, which the
+// events' CHECK refuses if they are gone. A booking becoming CONFIRMED is
+// issued its tickets; one leaving CONFIRMED voids them.
+//
+// The event's row is locked only where tickets move: before apply when
+// the booking holds none (apply may take them again, and must see the
+// event's stock as it is), or by the write that gives them back. Paying
+// a hold moves none, so an on-sale's payments never queue for its event's
+// row, which its bookings need. The order is booking, then event; every
+// writer that locks an event and then bookings passes over the locked
+// ones (the holds' expiry, expireHolds), so neither order waits for the
+// other. Two round trips, or three for a booking that holds no tickets.
 func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.Booking) error) (*boxoffice.Booking, error) {
 	if !boxoffice.ValidID(id) {
 		return nil, notFound("booking")
@@ -76,15 +83,19 @@ func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.B
 	err := s.write(ctx, func(tx Tx) error {
 		var ev *boxoffice.Event
 		err := tx.Run(ctx,
-			rowOf(&ev, "booking", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = (SELECT event_id FROM bookings WHERE id = $1)"+
-				s.d.Lock("UPDATE"), id),
-			rowOf(&b, "booking", scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE id = $1"+s.d.Lock("UPDATE"), id))
+			rowOf(&b, "booking", scanBooking, "SELECT "+bookingColumns+" FROM bookings WHERE id = $1"+s.d.Lock(lockRow), id),
+			rowOf(&ev, "booking", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = (SELECT event_id FROM bookings WHERE id = $1)", id))
 		if err != nil {
 			return err
 		}
+		held := b.Status.HoldsTickets()
+		if !held {
+			if err := tx.Run(ctx, rowOf(&ev, "event", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock(lockRow), b.EventID)); err != nil {
+				return err
+			}
+		}
 		b.Event = ev
 		was := *b
-		held := b.Status.HoldsTickets()
 		if err := apply(b); err != nil {
 			return err
 		}
@@ -100,20 +111,23 @@ func (s bookings) Update(ctx context.Context, id string, apply func(*boxoffice.B
 		case b.Status != confirmed && was.Status == confirmed:
 			voidTickets(tx, b.ID, b.UpdatedAt)
 		}
-		if delta := ticketsHeld(b.Status.HoldsTickets()) - ticketsHeld(held); delta != 0 {
-			tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - $2, updated_at = $3 WHERE id = $1",
-				b.EventID, delta*b.NumberOfTickets, b.UpdatedAt))
-			// Its type's tickets and its code's use go and come with them.
-			if b.TicketTypeID != "" {
-				tx.Queue(exec("UPDATE ticket_types SET available_tickets = available_tickets - $2 WHERE id = $1",
-					b.TicketTypeID, delta*b.NumberOfTickets))
-			}
-			if b.PromoCodeID != "" {
-				tx.Queue(exec("UPDATE promo_codes SET uses = uses + $2 WHERE id = $1", b.PromoCodeID, delta))
-			}
-			// The event as of the commit, without a read after it.
-			b.Event.AvailableTickets -= delta * b.NumberOfTickets
-			b.Event.UpdatedAt = b.UpdatedAt
+		delta := ticketsHeld(b.Status.HoldsTickets()) - ticketsHeld(held)
+		if delta == 0 {
+			return nil
+		}
+		// The event first, then its type and code, as BookBatch locks
+		// them. The event comes back as read, with this change's tickets:
+		// no read after the write.
+		tx.Queue(exec("UPDATE events SET available_tickets = available_tickets - $2, updated_at = $3 WHERE id = $1",
+			b.EventID, delta*b.NumberOfTickets, b.UpdatedAt))
+		b.Event.AvailableTickets -= delta * b.NumberOfTickets
+		b.Event.UpdatedAt = b.UpdatedAt
+		if b.TicketTypeID != "" {
+			tx.Queue(exec("UPDATE ticket_types SET available_tickets = available_tickets - $2 WHERE id = $1",
+				b.TicketTypeID, delta*b.NumberOfTickets))
+		}
+		if b.PromoCodeID != "" {
+			tx.Queue(exec("UPDATE promo_codes SET uses = uses + $2 WHERE id = $1", b.PromoCodeID, delta))
 		}
 		return nil
 	})
@@ -261,9 +275,9 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		var promos []*boxoffice.PromoCode
 		var eargs, uargs Args
 		events := validIDs(eventIDs)
-		lock := "UPDATE"
+		lock := lockRow
 		if terms.SkipLocked {
-			lock = "UPDATE SKIP LOCKED"
+			lock = lockRow + " SKIP LOCKED"
 		}
 		qs := []*Query{
 			rowsOf(&found, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+
@@ -277,12 +291,12 @@ func (s bookings) BookBatch(ctx context.Context, reqs []boxoffice.BookingRequest
 		if typeIDs = validIDs(typeIDs); len(typeIDs) > 0 {
 			var args Args
 			qs = append(qs, rowsOf(&types, scanTicketType, "SELECT "+ticketTypeColumns+" FROM ticket_types WHERE "+
-				s.d.In(&args, "id", typeIDs)+" ORDER BY id"+s.d.Lock("UPDATE"), args...))
+				s.d.In(&args, "id", typeIDs)+" ORDER BY id"+s.d.Lock(lockRow), args...))
 		}
 		if len(codes) > 0 {
 			var args Args
 			qs = append(qs, rowsOf(&promos, scanPromoCode, "SELECT "+promoCodeColumns+" FROM promo_codes WHERE (event_id, code) IN (SELECT c.e, c.c FROM "+
-				s.d.Table(&args, "c", []Column{{"e", "uuid"}, {"c", "text"}}, codes)+") ORDER BY id"+s.d.Lock("UPDATE"), args...))
+				s.d.Table(&args, "c", []Column{{"e", "uuid"}, {"c", "text"}}, codes)+") ORDER BY id"+s.d.Lock(lockRow), args...))
 		}
 		if len(retried) > 0 {
 			var args Args
@@ -368,6 +382,13 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 	s.writePlan(tx, fresh, plan, expired, now)
 	return results
 }
+
+// lockRow is how writers lock the event or booking they are about to
+// change: as an UPDATE that keeps the row's key does, so that others can
+// still insert rows that refer to it meanwhile (a confirmation's tickets
+// refer to their event; the foreign key's check takes KEY SHARE, which
+// FOR UPDATE would make wait for the whole booking batch).
+const lockRow = "NO KEY UPDATE"
 
 // bookingTable is the bookings' columns as BookBatch inserts them.
 var bookingTable = []Column{
@@ -497,20 +518,23 @@ type expiry struct {
 // expireHolds is the expiry of up to limit holds of eventIDs that ran out
 // by now. With skipLocked, only the holds of the events this transaction
 // could lock without waiting: a batch that skipped an event must not wait for
-// its bookings' rows either.
+// its bookings' rows either. A hold locked by another transaction is
+// passed over either way: that transaction (a payment, a cancellation,
+// Update) decides it, and holds the booking before its event, so waiting
+// for it here, with the event locked, could deadlock.
 func expireHolds(d Dialect, eventIDs []string, skipLocked bool, now time.Time, limit int) *expiry {
 	x := &expiry{}
 	var args Args
 	at := args.Add(now)
 	var ofEvents string
 	if skipLocked {
-		ofEvents = "event_id IN (SELECT id FROM events WHERE " + d.In(&args, "id", eventIDs) + d.Lock("UPDATE SKIP LOCKED") + ")"
+		ofEvents = "event_id IN (SELECT id FROM events WHERE " + d.In(&args, "id", eventIDs) + d.Lock(lockRow+" SKIP LOCKED") + ")"
 	} else {
 		ofEvents = d.In(&args, "event_id", eventIDs)
 	}
 	sql := "UPDATE bookings SET status = 'EXPIRED', expires_at = NULL, updated_at = " + at +
 		" WHERE id IN (SELECT id FROM bookings WHERE status = 'PENDING' AND expires_at <= " + at + " AND " +
-		ofEvents + " ORDER BY expires_at LIMIT " + args.Add(limit) + ") RETURNING " + bookingColumns
+		ofEvents + " ORDER BY expires_at LIMIT " + args.Add(limit) + d.Lock(lockRow+" SKIP LOCKED") + ") RETURNING " + bookingColumns
 	x.query = rowsOf(&x.expired, scanBooking, sql, args...)
 	return x
 }
@@ -541,7 +565,7 @@ func (s bookings) ExpireHolds(ctx context.Context, now time.Time, limit int) ([]
 		var args Args
 		expire := expireHolds(s.d, events, false, now, limit)
 		err := tx.Run(ctx,
-			rowsOf(&locked, scanString, "SELECT id FROM events WHERE "+s.d.In(&args, "id", events)+" ORDER BY id"+s.d.Lock("UPDATE"), args...),
+			rowsOf(&locked, scanString, "SELECT id FROM events WHERE "+s.d.In(&args, "id", events)+" ORDER BY id"+s.d.Lock(lockRow), args...),
 			expire.query)
 		if err != nil {
 			return err

@@ -116,7 +116,7 @@ func (s events) Update(ctx context.Context, id string, apply func(*boxoffice.Eve
 	err := s.write(ctx, func(tx Tx) error {
 		var current *boxoffice.Event
 		err := tx.Run(ctx, rowOf(&current, "event", scanEvent,
-			"SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock("UPDATE"), canonicalID(id)))
+			"SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock(lockRow), canonicalID(id)))
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func (s ticketTypes) Change(ctx context.Context, eventID string, judge func(*box
 	err := s.write(ctx, func(tx Tx) error {
 		var types []*boxoffice.TicketType
 		err := tx.Run(ctx,
-			rowOf(&ev, "event", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock("UPDATE"), eventID),
+			rowOf(&ev, "event", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock(lockRow), eventID),
 			rowsOf(&types, scanTicketType, "SELECT "+ticketTypeColumns+" FROM ticket_types WHERE event_id = $1 ORDER BY position", eventID))
 		if err != nil {
 			return err

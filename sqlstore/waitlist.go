@@ -69,7 +69,7 @@ func (s waitlist) Join(ctx context.Context, e *boxoffice.WaitlistEntry, now time
 		var ev *boxoffice.Event
 		var waiting []string
 		if err := tx.Run(ctx,
-			rowOf(&ev, "event", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock("UPDATE"), stored.EventID),
+			rowOf(&ev, "event", scanEvent, "SELECT "+eventColumns+" FROM events WHERE id = $1"+s.d.Lock(lockRow), stored.EventID),
 			rowsOf(&waiting, scanString, "SELECT id FROM waitlist_entries WHERE event_id = $1 AND user_id = $2 AND status = 'WAITING'",
 				stored.EventID, stored.UserID)); err != nil {
 			return err
@@ -108,7 +108,7 @@ func (s waitlist) Leave(ctx context.Context, id string, now time.Time) (*boxoffi
 	err := s.write(ctx, func(tx Tx) error {
 		var locked []string
 		err := tx.Run(ctx,
-			rowsOf(&locked, scanString, "SELECT id FROM events WHERE id = (SELECT event_id FROM waitlist_entries WHERE id = $1)"+s.d.Lock("UPDATE"), id),
+			rowsOf(&locked, scanString, "SELECT id FROM events WHERE id = (SELECT event_id FROM waitlist_entries WHERE id = $1)"+s.d.Lock(lockRow), id),
 			rowOf(&w, "waiting-list entry", scanWaitlistEntry, "SELECT "+waitlistColumns+waitlistFrom+"WHERE w.id = $1", id))
 		if err != nil {
 			return err
@@ -192,7 +192,7 @@ func (s waitlist) Serve(ctx context.Context, terms boxoffice.BookingTerms, now t
 		var queue []*boxoffice.WaitlistEntry
 		var eargs, wargs Args
 		err := tx.Run(ctx,
-			rowsOf(&locked, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+" ORDER BY id"+s.d.Lock("UPDATE"), eargs...),
+			rowsOf(&locked, scanEvent, "SELECT "+eventColumns+" FROM events WHERE "+s.d.In(&eargs, "id", events)+" ORDER BY id"+s.d.Lock(lockRow), eargs...),
 			rowsOf(&queue, scanWaitlistEntry, "SELECT "+waitlistColumns+waitlistFrom+"WHERE w.status = 'WAITING' AND "+
 				s.d.In(&wargs, "w.event_id", events)+" ORDER BY w.event_id, w.created_at, w.id", wargs...))
 		if err != nil {
