@@ -18,32 +18,10 @@ import (
 // once did, made every payment queue behind the batches.
 func TestPayingAHoldLeavesItsEventAlone(t *testing.T) {
 	t.Parallel()
-	dbURL := newDatabase(t)
 	ctx := t.Context()
-	db, err := Open(ctx, Config{URL: dbURL, Schema: testSchema, LockTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	migrate(t, db)
-	user := storetest.MustCreateUser(t, db, "Lena")
-	ev := storetest.MustCreateEvent(t, db, 10, time.Hour)
-	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
-		{UserID: user.ID, EventID: ev.ID, Tickets: 2}, {UserID: user.ID, EventID: ev.ID, Tickets: 1},
-	}, boxoffice.BookingTerms{Hold: time.Hour, Provider: "test"})
-	if err != nil || res[0].Err != nil || res[1].Err != nil {
-		t.Fatalf("BookBatch: %v %+v", err, res)
-	}
-	paid, cancelled := res[0].Booking, res[1].Booking
-
-	holder, err := db.Pool().Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback(context.Background())
-	if _, err := holder.Exec(ctx, "SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE", ev.ID); err != nil {
-		t.Fatal(err)
-	}
+	db, user, ev := lockRig(t, time.Second)
+	paid, cancelled := holds(t, db, user, ev, time.Hour)
+	release := holdRow(t, db, "events", ev.ID, "NO KEY UPDATE")
 
 	now := time.Now()
 	start := time.Now()
@@ -68,9 +46,7 @@ func TestPayingAHoldLeavesItsEventAlone(t *testing.T) {
 		t.Errorf("a cancellation that timed out left the booking %s", got.Status)
 	}
 
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if _, err := db.Bookings().Update(ctx, cancelled.ID, func(b *boxoffice.Booking) error { return b.Cancel(now, true) }); err != nil {
 		t.Fatalf("cancelling once the event is free: %v", err)
 	}
@@ -84,33 +60,11 @@ func TestPayingAHoldLeavesItsEventAlone(t *testing.T) {
 // sweep if it is still due then.
 func TestExpiryPassesOverALockedHold(t *testing.T) {
 	t.Parallel()
-	dbURL := newDatabase(t)
 	ctx := t.Context()
-	db, err := Open(ctx, Config{URL: dbURL, Schema: testSchema, LockTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	migrate(t, db)
-	user := storetest.MustCreateUser(t, db, "Lena")
-	ev := storetest.MustCreateEvent(t, db, 10, time.Hour)
-	res, err := db.Bookings().BookBatch(ctx, []boxoffice.BookingRequest{
-		{UserID: user.ID, EventID: ev.ID, Tickets: 2}, {UserID: user.ID, EventID: ev.ID, Tickets: 1},
-	}, boxoffice.BookingTerms{Hold: time.Millisecond, Provider: "test"})
-	if err != nil || res[0].Err != nil || res[1].Err != nil {
-		t.Fatalf("BookBatch: %v %+v", err, res)
-	}
-	locked, due := res[0].Booking, res[1].Booking
+	db, user, ev := lockRig(t, 5*time.Second)
+	locked, due := holds(t, db, user, ev, time.Millisecond)
 	time.Sleep(10 * time.Millisecond)
-
-	holder, err := db.Pool().Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback(context.Background())
-	if _, err := holder.Exec(ctx, "SELECT 1 FROM bookings WHERE id = $1 FOR NO KEY UPDATE", locked.ID); err != nil {
-		t.Fatal(err)
-	}
+	release := holdRow(t, db, "bookings", locked.ID, "NO KEY UPDATE")
 	start := time.Now()
 	expired, err := db.Bookings().ExpireHolds(ctx, time.Now(), 100)
 	if err != nil {
@@ -124,12 +78,54 @@ func TestExpiryPassesOverALockedHold(t *testing.T) {
 	}
 	storetest.WantAvailable(t, db, ev.ID, 8)
 
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	expired, err = db.Bookings().ExpireHolds(ctx, time.Now(), 100)
 	if err != nil || len(expired) != 1 || expired[0].ID != locked.ID {
 		t.Fatalf("the next sweep: %v, %v; want the hold that was locked", expired, err)
 	}
 	storetest.WantAvailable(t, db, ev.ID, 10)
+}
+
+// lockRig is a migrated database of its own whose connections wait for a
+// lock at most lockTimeout, with a buyer and an event of 10 tickets.
+func lockRig(t *testing.T, lockTimeout time.Duration) (*DB, *boxoffice.User, *boxoffice.Event) {
+	t.Helper()
+	db, err := Open(t.Context(), Config{URL: newDatabase(t), Schema: testSchema, LockTimeout: lockTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	migrate(t, db)
+	return db, storetest.MustCreateUser(t, db, "Lena"), storetest.MustCreateEvent(t, db, 10, time.Hour)
+}
+
+// holdRow locks a row as another session would, with lock (a FOR
+// clause), until the returned function or the test's end releases it.
+func holdRow(t *testing.T, db *DB, table, id, lock string) (release func()) {
+	t.Helper()
+	holder, err := db.Pool().Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Rollback(context.Background()) })
+	if _, err := holder.Exec(t.Context(), "SELECT 1 FROM "+table+" WHERE id = $1 FOR "+lock, id); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := holder.Rollback(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// holds makes a 2-ticket and a 1-ticket hold of ev for user, held for hold.
+func holds(t *testing.T, db *DB, user *boxoffice.User, ev *boxoffice.Event, hold time.Duration) (*boxoffice.Booking, *boxoffice.Booking) {
+	t.Helper()
+	res, err := db.Bookings().BookBatch(t.Context(), []boxoffice.BookingRequest{
+		{UserID: user.ID, EventID: ev.ID, Tickets: 2}, {UserID: user.ID, EventID: ev.ID, Tickets: 1},
+	}, boxoffice.BookingTerms{Hold: hold, Provider: "test"})
+	if err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("BookBatch: %v %+v", err, res)
+	}
+	return res[0].Booking, res[1].Booking
 }

@@ -189,26 +189,10 @@ func TestCommitCutShortIsNotUnavailable(t *testing.T) {
 // would fail it as a whole.
 func TestSkipLockedPassesOverALockedEvent(t *testing.T) {
 	t.Parallel()
-	dbURL := newDatabase(t)
 	ctx := t.Context()
-	db, err := Open(ctx, Config{URL: dbURL, Schema: testSchema, LockTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	migrate(t, db)
-	user := storetest.MustCreateUser(t, db, "Lena")
-	locked := storetest.MustCreateEvent(t, db, 100, time.Hour)
-	free := storetest.MustCreateEvent(t, db, 100, time.Hour)
-
-	holder, err := db.Pool().Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback(context.Background())
-	if _, err := holder.Exec(ctx, "SELECT 1 FROM events WHERE id = $1 FOR UPDATE", locked.ID); err != nil {
-		t.Fatal(err)
-	}
+	db, user, locked := lockRig(t, 5*time.Second)
+	free := storetest.MustCreateEvent(t, db, 10, time.Hour)
+	release := holdRow(t, db, "events", locked.ID, "UPDATE")
 	reqs := []boxoffice.BookingRequest{
 		{UserID: user.ID, EventID: locked.ID, Tickets: 1},
 		{UserID: user.ID, EventID: free.ID, Tickets: 2},
@@ -229,18 +213,16 @@ func TestSkipLockedPassesOverALockedEvent(t *testing.T) {
 	if res[1].Err != nil || res[1].Booking == nil {
 		t.Errorf("request for the free event: %+v, want a booking", res[1])
 	}
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	storetest.WantAvailable(t, db, locked.ID, 100)
-	storetest.WantAvailable(t, db, free.ID, 98)
+	release()
+	storetest.WantAvailable(t, db, locked.ID, 10)
+	storetest.WantAvailable(t, db, free.ID, 8)
 
 	// Free again: the same batch books both.
 	res, err = db.Bookings().BookBatch(ctx, reqs[:2], boxoffice.BookingTerms{SkipLocked: true})
 	if err != nil || res[0].Err != nil || res[1].Err != nil {
 		t.Fatalf("BookBatch once the lock is gone: %v %+v", err, res)
 	}
-	storetest.WantAvailable(t, db, locked.ID, 99)
+	storetest.WantAvailable(t, db, locked.ID, 9)
 }
 
 // Every connection waits for a lock at most DB_LOCK_TIMEOUT: 2 s unless
