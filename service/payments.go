@@ -292,9 +292,21 @@ func (s *Bookings) expireHoldsUnlessRunning(ctx context.Context) (int, error) {
 func (s *Bookings) expireHolds(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		expired, err := s.store.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
-		for _, b := range expired {
-			s.soldOut.clear(b.EventID)
+		var expired []*boxoffice.Booking
+		err := s.store.InTx(ctx, func(tx boxoffice.Tx) error {
+			var err error
+			expired, err = tx.Bookings().ExpireHolds(ctx, s.now(), expireBatch)
+			// Reopened before the commit, not after: a buyer who sees a
+			// hold EXPIRED must find its event open on this server. Were
+			// the commit to fail, a request would only go to the batcher,
+			// which decides from the database.
+			for _, b := range expired {
+				s.soldOut.clear(b.EventID)
+			}
+			return err
+		})
+		if err != nil {
+			expired = nil
 		}
 		total += len(expired)
 		if err != nil || len(expired) < expireBatch {
