@@ -58,22 +58,8 @@ var errSoldOut = boxoffice.Errorf(boxoffice.ESOLDOUT, "event is sold out")
 // starts; the event's organizer and admins at any time
 // (boxoffice.CanCancelBooking).
 func (s *Bookings) CancelBooking(ctx context.Context, id string) (*boxoffice.Booking, error) {
-	if err := validID("id", id); err != nil {
-		return nil, err
-	}
-	c := caller(ctx)
-	if c.Anonymous() { // before the lookup: ids must reveal nothing
-		return nil, boxoffice.CanCancelBooking(c, nil, nil)
-	}
-	current, err := s.store.Bookings().ByID(ctx, id)
+	c, current, err := s.allowed(ctx, id, boxoffice.CanCancelBooking)
 	if err != nil {
-		return nil, err
-	}
-	event, err := s.eventIfOrganizer(ctx, c, current)
-	if err != nil {
-		return nil, err
-	}
-	if err := boxoffice.CanCancelBooking(c, current, event); err != nil {
 		return nil, err
 	}
 	if err := s.spendMutation(ctx); err != nil {
@@ -107,13 +93,38 @@ func (s *Bookings) CancelBooking(ctx context.Context, id string) (*boxoffice.Boo
 	return b, nil
 }
 
-// eventIfOrganizer reads b's event when the caller is an organizer who did
-// not make b: only then does the event matter to the policy.
-func (s *Bookings) eventIfOrganizer(ctx context.Context, c boxoffice.Caller, b *boxoffice.Booking) (*boxoffice.Event, error) {
-	if c.Role != boxoffice.RoleOrganizer || c.Is(b.UserID) {
-		return nil, nil
+// bookingPolicy is a boxoffice policy on one booking, such as
+// boxoffice.CanCancelBooking.
+type bookingPolicy func(boxoffice.Caller, *boxoffice.Booking, *boxoffice.Event) error
+
+// allowed reads booking id for the caller, if allow lets them have it:
+// the caller, the booking, or allow's error (ENOTFOUND for a booking they
+// may not see, as for one that does not exist). An anonymous caller is
+// refused before the lookup, so that ids reveal nothing. The booking's
+// event is read only for an organizer who did not make it: only then does
+// the event matter to the policy.
+func (s *Bookings) allowed(ctx context.Context, id string, allow bookingPolicy) (boxoffice.Caller, *boxoffice.Booking, error) {
+	if err := validID("id", id); err != nil {
+		return boxoffice.Caller{}, nil, err
 	}
-	return s.store.Events().ByID(ctx, b.EventID)
+	c := caller(ctx)
+	if c.Anonymous() {
+		return c, nil, allow(c, nil, nil)
+	}
+	b, err := s.store.Bookings().ByID(ctx, id)
+	if err != nil {
+		return c, nil, err
+	}
+	var event *boxoffice.Event
+	if c.Role == boxoffice.RoleOrganizer && !c.Is(b.UserID) {
+		if event, err = s.store.Events().ByID(ctx, b.EventID); err != nil {
+			return c, nil, err
+		}
+	}
+	if err := allow(c, b, event); err != nil {
+		return c, nil, err
+	}
+	return c, b, nil
 }
 
 // paymentOf reads a booking's payment in tx; nil if it has none.
@@ -128,25 +139,8 @@ func paymentOf(ctx context.Context, tx boxoffice.Tx, bookingID string) (*boxoffi
 // FindBookingByID: the buyer, the event's organizer and admins; for anyone
 // else ENOTFOUND (boxoffice.CanReadBooking).
 func (s *Bookings) FindBookingByID(ctx context.Context, id string) (*boxoffice.Booking, error) {
-	if err := validID("id", id); err != nil {
-		return nil, err
-	}
-	c := caller(ctx)
-	if c.Anonymous() {
-		return nil, boxoffice.CanReadBooking(c, nil, nil)
-	}
-	b, err := s.store.Bookings().ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	event, err := s.eventIfOrganizer(ctx, c, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := boxoffice.CanReadBooking(c, b, event); err != nil {
-		return nil, err
-	}
-	return b, nil
+	_, b, err := s.allowed(ctx, id, boxoffice.CanReadBooking)
+	return b, err
 }
 
 // FindBookings lists what the caller may see (boxoffice.ScopeBookings).

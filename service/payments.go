@@ -20,22 +20,8 @@ const payAnswerWait = 5 * time.Second
 // little, for the provider's answer, which arrives as a PaymentEvent like
 // a webhook: CONFIRMED, or the payment FAILED and the hold stays.
 func (s *Bookings) PayBooking(ctx context.Context, id, card string) (*boxoffice.Booking, error) {
-	if err := validID("id", id); err != nil {
-		return nil, err
-	}
-	c := caller(ctx)
-	if c.Anonymous() {
-		return nil, boxoffice.CanPayBooking(c, &boxoffice.Booking{}, nil)
-	}
-	b, err := s.store.Bookings().ByID(ctx, id)
+	_, b, err := s.allowed(ctx, id, boxoffice.CanPayBooking)
 	if err != nil {
-		return nil, err
-	}
-	event, err := s.eventIfOrganizer(ctx, c, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := boxoffice.CanPayBooking(c, b, event); err != nil {
 		return nil, err
 	}
 	if s.payments == nil {
