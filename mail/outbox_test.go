@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/boxoffice/boxoffice/internal/smtptest"
 )
 
 func newOutbox(t *testing.T) *Outbox {
@@ -52,7 +54,7 @@ func TestOutboxWritesWhatSMTPSends(t *testing.T) {
 	fromFile := parseMessage(t, raw)
 	checkParts(t, fromFile, m)
 
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	if err := newSMTP(t, "smtp://"+srv.Addr).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/boxoffice/boxoffice/internal/smtptest"
 )
 
 // testPNG is a small real PNG image.
@@ -72,7 +74,7 @@ func newSMTP(t *testing.T, rawURL string) *SMTP {
 }
 
 // checkDelivered asserts that env is m as a mail client reads it.
-func checkDelivered(t *testing.T, env envelope, m Message) {
+func checkDelivered(t *testing.T, env smtptest.Envelope, m Message) {
 	t.Helper()
 	if env.From != "tickets@boxoffice.test" {
 		t.Errorf("MAIL FROM %q, want tickets@boxoffice.test", env.From)
@@ -141,7 +143,7 @@ func keys[V any](m map[string]V) []string {
 }
 
 func TestSMTPDeliversEveryPart(t *testing.T) {
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	m := fullMessage(t)
 	if err := newSMTP(t, "smtp://"+srv.Addr).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -159,8 +161,8 @@ func TestSMTPDeliversEveryPart(t *testing.T) {
 // TestSMTPTemporaryFailureIsRetryable: a 451 at the end of DATA (a busy or
 // greylisting server) is an error a job retries.
 func TestSMTPTemporaryFailureIsRetryable(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	srv.dataErr = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	srv := smtptest.Start(t)
+	srv.FailData(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"})
 	err := newSMTP(t, "smtp://"+srv.Addr).Send(context.Background(), fullMessage(t))
 	if err == nil || Permanent(err) {
 		t.Fatalf("451: error %v, permanent %v; want a retryable error", err, Permanent(err))
@@ -176,8 +178,8 @@ func TestSMTPTemporaryFailureIsRetryable(t *testing.T) {
 // TestSMTPRejectionIsPermanent: a 550 to RCPT TO (no such mailbox) will be
 // the same answer tomorrow, so the job stops.
 func TestSMTPRejectionIsPermanent(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	srv.rcptErr = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	srv := smtptest.Start(t)
+	srv.FailRecipients(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
 	err := newSMTP(t, "smtp://"+srv.Addr).Send(context.Background(), fullMessage(t))
 	if err == nil || !Permanent(err) {
 		t.Fatalf("550: error %v, permanent %v; want a permanent error", err, Permanent(err))
@@ -190,16 +192,14 @@ func TestSMTPRejectionIsPermanent(t *testing.T) {
 // TestSMTPPermanentAtData: a 554 after the content (rejected as spam) is
 // permanent too; a 4xx at RCPT TO (mailbox busy) is not.
 func TestSMTPReplyCodesDecide(t *testing.T) {
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	s := newSMTP(t, "smtp://"+srv.Addr)
-	srv.dataErr = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}
+	srv.FailData(&smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"})
 	if err := s.Send(context.Background(), fullMessage(t)); !Permanent(err) {
 		t.Errorf("554 at DATA: %v, want permanent", err)
 	}
-	srv.mu.Lock()
-	srv.dataErr = nil
-	srv.rcptErr = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"}
-	srv.mu.Unlock()
+	srv.FailData(nil)
+	srv.FailRecipients(&smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "mailbox full"})
 	if err := s.Send(context.Background(), fullMessage(t)); err == nil || Permanent(err) {
 		t.Errorf("452 at RCPT TO: %v, want a retryable error", err)
 	}
@@ -227,8 +227,8 @@ func TestSMTPConnectionRefusedIsRetryable(t *testing.T) {
 // TestSMTPStalledServerEndsWithContext: a server that never answers the
 // end of DATA cannot hold Send past its context's deadline.
 func TestSMTPStalledServerEndsWithContext(t *testing.T) {
-	srv := startServer(t, serverOpts{})
-	srv.dataStall = make(chan struct{})
+	srv := smtptest.Start(t)
+	srv.StallData()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -244,7 +244,7 @@ func TestSMTPStalledServerEndsWithContext(t *testing.T) {
 // TestSMTPStartTLSWithAuth: credentials go over STARTTLS to a server with
 // a private CA (SMTPConfig.TLS), and the server sees the session as TLS.
 func TestSMTPStartTLSWithAuth(t *testing.T) {
-	srv := startServer(t, serverOpts{tls: true, user: "mailer", pass: "p@ss:word/1"})
+	srv := smtptest.StartWith(t, smtptest.Options{TLS: true, User: "mailer", Pass: "p@ss:word/1"})
 	u := fmt.Sprintf("smtp://mailer:%s@%s?starttls=required", "p%40ss%3Aword%2F1", srv.Addr)
 	s, err := NewSMTP(SMTPConfig{URL: u, From: "tickets@boxoffice.test", TLS: &tls.Config{RootCAs: srv.CA}, Timeout: 5 * time.Second})
 	if err != nil {
@@ -266,7 +266,7 @@ func TestSMTPStartTLSWithAuth(t *testing.T) {
 	}
 }
 
-func firstUser(e []envelope) string {
+func firstUser(e []smtptest.Envelope) string {
 	if len(e) == 0 {
 		return ""
 	}
@@ -275,7 +275,7 @@ func firstUser(e []envelope) string {
 
 // TestSMTPImplicitTLS: smtps:// speaks TLS from the first byte.
 func TestSMTPImplicitTLS(t *testing.T) {
-	srv := startServer(t, serverOpts{tls: true, implicit: true, user: "mailer", pass: "secret"})
+	srv := smtptest.StartWith(t, smtptest.Options{TLS: true, Implicit: true, User: "mailer", Pass: "secret"})
 	s, err := NewSMTP(SMTPConfig{URL: "smtps://mailer:secret@" + srv.Addr, From: "tickets@boxoffice.test", TLS: &tls.Config{RootCAs: srv.CA}})
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestSMTPImplicitTLS(t *testing.T) {
 // that offers no STARTTLS gets nothing, and the error is retryable (the
 // server may be fixed).
 func TestSMTPRequiredTLSRefusesPlainServer(t *testing.T) {
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	err := newSMTP(t, "smtp://"+srv.Addr+"?starttls=required").Send(context.Background(), fullMessage(t))
 	if err == nil || Permanent(err) || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("plain server with starttls=required: %v; want a retryable STARTTLS error", err)
@@ -305,7 +305,7 @@ func TestSMTPRequiredTLSRefusesPlainServer(t *testing.T) {
 // TestSMTPUntrustedCertificate: a certificate the client does not trust
 // stops the exchange before anything is sent.
 func TestSMTPUntrustedCertificate(t *testing.T) {
-	srv := startServer(t, serverOpts{tls: true})
+	srv := smtptest.StartWith(t, smtptest.Options{TLS: true})
 	err := newSMTP(t, "smtp://"+srv.Addr+"?starttls=required").Send(context.Background(), fullMessage(t))
 	if err == nil || Permanent(err) {
 		t.Fatalf("untrusted certificate: %v; want a retryable error", err)
@@ -318,7 +318,7 @@ func TestSMTPUntrustedCertificate(t *testing.T) {
 // TestBadMessagesArePermanent: what cannot be built fails before any
 // connection, for good.
 func TestBadMessagesArePermanent(t *testing.T) {
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	s := newSMTP(t, "smtp://"+srv.Addr)
 	for name, m := range map[string]Message{
 		"no recipient":      {Subject: "x", Text: "x"},
@@ -340,7 +340,7 @@ func TestBadMessagesArePermanent(t *testing.T) {
 // TestSubjectCannotAddHeaders: line breaks in a subject (from an event
 // title, say) are folded into spaces.
 func TestSubjectCannotAddHeaders(t *testing.T) {
-	srv := startServer(t, serverOpts{})
+	srv := smtptest.Start(t)
 	m := Message{To: []string{"a@example.com"}, Subject: "Hi\r\nBcc: evil@example.com", Text: "x"}
 	if err := newSMTP(t, "smtp://"+srv.Addr).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
