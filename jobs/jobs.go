@@ -185,12 +185,22 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue, error) {
 			if n := attempts(params[i].Args.Kind()); n > 0 {
 				opts.MaxAttempts = n
 			}
+			if j, ok := params[i].Args.(Scheduled); ok {
+				opts.ScheduledAt = j.RunAt() // zero: at once
+			}
 			params[i].InsertOpts = opts
 		}
 		_, err = client.InsertManyTx(ctx, ttx, params)
 		return err
 	}
 	return q, nil
+}
+
+// Scheduled is a job that says when it is first worked
+// (service.PreparePaymentJob): rather than being worked at once to
+// answer that it is not its time yet, which costs a fetch and an update.
+type Scheduled interface {
+	RunAt() time.Time
 }
 
 // QueueNotifications is the River queue of email and webhook deliveries,

@@ -45,10 +45,32 @@ func (s *Bookings) CreateBooking(ctx context.Context, req boxoffice.BookingReque
 	if code := boxoffice.ErrorCode(r.Err); (code == "" || code == boxoffice.ESOLDOUT) && r.Remaining == 0 {
 		s.soldOut.mark(req.EventID)
 	}
-	if r.Err == nil {
-		s.queuePreparation(ctx, r.Booking)
-	}
 	return r.Booking, r.Err
+}
+
+// bookBatch is the batcher's BookFunc: Store.BookBatch under the service's
+// terms and, with a provider that prepares payments (Stripe), the holds'
+// preparation jobs in the same transaction. One commit for the batch: a
+// transaction of its own for each hold's job took an on-sale's holds per
+// second from 6,940 to 1,533 (60,000 buyers, stripe-mock, one run each).
+func (s *Bookings) bookBatch(ctx context.Context, reqs []boxoffice.BookingRequest, skipLocked bool) ([]boxoffice.BookingResult, error) {
+	terms := s.terms
+	terms.SkipLocked = skipLocked
+	if _, none := s.jobs.(noJobs); s.preparer() == nil || none {
+		return s.store.Bookings().BookBatch(ctx, reqs, terms)
+	}
+	var results []boxoffice.BookingResult
+	err := s.store.InTx(ctx, func(tx boxoffice.Tx) error {
+		var err error
+		if results, err = tx.Bookings().BookBatch(ctx, reqs, terms); err != nil {
+			return err
+		}
+		if jobs := preparations(results); len(jobs) > 0 {
+			return s.jobs.EnqueueTx(ctx, tx, jobs...)
+		}
+		return nil
+	})
+	return results, err
 }
 
 var errSoldOut = boxoffice.Errorf(boxoffice.ESOLDOUT, "event is sold out")

@@ -13,9 +13,15 @@ import (
 // Bookings.PreparePayment.
 type PreparePaymentJob struct {
 	PaymentID string `json:"payment_id"`
+	// NotBefore is when the job is first worked: PrepareDelay after the
+	// hold. Zero: at once.
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 func (PreparePaymentJob) Kind() string { return "prepare_payment" }
+
+// RunAt is when the queue first works the job (jobs.Scheduled).
+func (j PreparePaymentJob) RunAt() time.Time { return j.NotBefore }
 
 // PrepareDelay is how long after a hold its payment's preparation job
 // waits: a buyer who asks for the client secret with the booking's
@@ -44,26 +50,16 @@ func (s *Bookings) preparer() boxoffice.PaymentPreparer {
 	return p
 }
 
-// queuePreparation enqueues the preparation of a hold's payment, in a
-// small transaction of its own once the hold has committed: the group
-// commit never waits on it, and the buyer never waits on the provider.
-// If the enqueue fails, the hold stands all the same: the payment is
-// prepared when the buyer first asks for its client secret.
-func (s *Bookings) queuePreparation(ctx context.Context, b *boxoffice.Booking) {
-	if b == nil || b.Payment == nil || b.Status != boxoffice.BookingPending || s.preparer() == nil {
-		return
+// preparations are the jobs that prepare the payments of the holds among
+// results (Bookings.bookBatch).
+func preparations(results []boxoffice.BookingResult) []boxoffice.Job {
+	var jobs []boxoffice.Job
+	for _, r := range results {
+		if b := r.Booking; r.Err == nil && b != nil && b.Payment != nil && b.Status == boxoffice.BookingPending {
+			jobs = append(jobs, PreparePaymentJob{PaymentID: b.Payment.ID, NotBefore: b.CreatedAt.Add(PrepareDelay)})
+		}
 	}
-	// The booking is made: a client that hangs up now must not cost it
-	// its preparation.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	err := s.store.InTx(ctx, func(tx boxoffice.Tx) error {
-		return s.jobs.EnqueueTx(ctx, tx, PreparePaymentJob{PaymentID: b.Payment.ID})
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "payment preparation not queued: it is made when the buyer asks for the client secret",
-			"booking", b.ID, "payment", b.Payment.ID, "err", err)
-	}
+	return jobs
 }
 
 // PreparePayment sets a payment up with its provider (a Stripe

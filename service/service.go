@@ -158,11 +158,7 @@ func New(store boxoffice.Store, opts Options) *Services {
 	if opts.Payments != nil {
 		bookings.terms = boxoffice.BookingTerms{Hold: cmp.Or(opts.Hold, DefaultHold), Provider: opts.Payments.Name()}
 	}
-	bookings.batcher = NewBatcher(func(ctx context.Context, reqs []boxoffice.BookingRequest, skipLocked bool) ([]boxoffice.BookingResult, error) {
-		terms := bookings.terms
-		terms.SkipLocked = skipLocked
-		return store.Bookings().BookBatch(ctx, reqs, terms)
-	}, opts.Batch, b.metrics)
+	bookings.batcher = NewBatcher(bookings.bookBatch, opts.Batch, b.metrics)
 	// The caches hold nothing until the watch listens: they could miss a change.
 	accounts := newAccounts(b, opts.Tokens, newCallerCache(max(callersTTL, 0), false))
 	waitlist := &Waitlist{base: b}
