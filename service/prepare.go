@@ -69,7 +69,9 @@ func preparations(results []boxoffice.BookingResult) []boxoffice.Job {
 // reference recorded. A payment that needs nothing more (prepared, paid,
 // or its booking no longer held) is left alone. The provider is called
 // outside any transaction, with no database connection held. As a job, it
-// waits PrepareDelay after the hold (Later) for the buyer to ask first.
+// is scheduled PrepareDelay after the hold (PreparePaymentJob.NotBefore),
+// for the buyer to ask first; one worked sooner (a job enqueued without a
+// time) answers Later.
 func (s *Bookings) PreparePayment(ctx context.Context, paymentID string) error {
 	p, err := s.store.Payments().ByID(ctx, paymentID)
 	if err != nil {
