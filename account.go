@@ -52,8 +52,12 @@ type AccountService interface {
 	// Me returns the caller. EUNAUTHENTICATED.
 	Me(ctx context.Context) (*User, error)
 	// Authenticate turns a bearer token into a caller. EUNAUTHENTICATED for
-	// a tampered, expired, wrongly signed or revoked token.
-	Authenticate(ctx context.Context, token string) (Caller, error)
+	// a tampered, expired, wrongly signed or revoked token; EUNAVAILABLE
+	// when its user could not be read now. deferrable (nil: never) is
+	// asked when checking the token for revocation would cost a read: if
+	// it says yes, the caller comes back with that check still to do
+	// (Caller.Token), for the request's booking to do (TokenCheck).
+	Authenticate(ctx context.Context, token string, deferrable func() bool) (Caller, error)
 }
 
 // IdempotencyService keeps the answers of requests sent with an

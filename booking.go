@@ -190,6 +190,11 @@ type BookingRequest struct {
 	// Offer marks a waiting list's offer: it may take the tickets kept
 	// for the people waiting.
 	Offer bool
+	// TokenVersion, when not nil, is the version of the token the buyer
+	// (who is the actor) asked with, not checked yet (TokenCheck):
+	// PlanBookings refuses the request with ErrTokenRevoked unless it is
+	// still the buyer's.
+	TokenVersion *int
 }
 
 // Validate returns EINVALID for malformed ids or a ticket count outside

@@ -26,6 +26,10 @@ type Caller struct {
 	// create): an admin without an account, whose changes are recorded as
 	// the system's.
 	Operator bool
+	// Token, when not nil, is the check of the caller's token still to be
+	// done (TokenCheck): until it passes, the caller has no role and may
+	// only book for itself.
+	Token *TokenCheck
 }
 
 // Operator is the caller of the command-line tools.
@@ -34,8 +38,9 @@ var Operator = Caller{Role: RoleAdmin, Operator: true}
 // Anonymous reports whether nobody is signed in.
 func (c Caller) Anonymous() bool { return c.UserID == "" && !c.Operator }
 
-// Is reports whether the caller is the user with this id.
-func (c Caller) Is(userID string) bool { return c.UserID != "" && c.UserID == userID }
+// Is reports whether the caller is the user with this id: never while the
+// caller's token is still to be checked.
+func (c Caller) Is(userID string) bool { return c.UserID != "" && c.Token == nil && c.UserID == userID }
 
 type callerKey struct{}
 
@@ -44,9 +49,16 @@ func NewContextWithCaller(ctx context.Context, c Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }
 
-// CallerFromContext returns the caller in ctx: anonymous if none.
+// CallerFromContext returns the caller in ctx: anonymous if none. A caller
+// whose token's check was put off and has passed since comes back checked,
+// with their role.
 func CallerFromContext(ctx context.Context) Caller {
 	c, _ := ctx.Value(callerKey{}).(Caller)
+	if c.Token != nil {
+		if role, ok := c.Token.passedAs(); ok {
+			return Caller{UserID: c.UserID, Role: role}
+		}
+	}
 	return c
 }
 

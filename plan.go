@@ -94,6 +94,8 @@ func PlanBookings(reqs []BookingRequest, stock Stock, terms BookingTerms, now ti
 func planOne(r BookingRequest, ev *Event, stock Stock, terms BookingTerms, now time.Time) (*Booking, error) {
 	buyer := stock.Users[r.UserID]
 	switch {
+	case r.TokenRevoked(stock):
+		return nil, ErrTokenRevoked // before anything about the event is told
 	case ev == nil:
 		return nil, Errorf(ENOTFOUND, "event %s not found", r.EventID)
 	case buyer == nil:
@@ -163,4 +165,15 @@ func planOne(r BookingRequest, ev *Event, stock Stock, terms BookingTerms, now t
 			AmountCents: b.TotalCents, Currency: b.Currency, CreatedAt: now, UpdatedAt: now}
 	}
 	return b, nil
+}
+
+// TokenRevoked reports whether the request came with a token still to be
+// checked (TokenVersion) that is not its buyer's current one, or whose
+// buyer is gone.
+func (r BookingRequest) TokenRevoked(stock Stock) bool {
+	if r.TokenVersion == nil {
+		return false
+	}
+	buyer := stock.Users[r.UserID]
+	return buyer == nil || buyer.TokenVersion != *r.TokenVersion
 }

@@ -319,7 +319,7 @@ func TestSignOutRevokesTheTokens(t *testing.T) {
 			t.Fatal("signOut: false")
 		}
 		for _, token := range []string{quinn.Token, also.Token} {
-			if _, err := s.svc.Accounts.Authenticate(t.Context(), token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+			if _, err := s.svc.Accounts.Authenticate(t.Context(), token, nil); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 				t.Errorf("Authenticate after signOut: %v", err)
 			}
 			r := s.as(token).post(t, me, nil)
@@ -353,7 +353,7 @@ func TestChangePassword(t *testing.T) {
 		if fresh.Token == "" || fresh.Token == rae.Token || fresh.User.ID != rae.ID || fresh.User.Email != rae.Email {
 			t.Fatalf("payload: %+v", fresh)
 		}
-		if _, err := s.svc.Accounts.Authenticate(t.Context(), rae.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+		if _, err := s.svc.Accounts.Authenticate(t.Context(), rae.Token, nil); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 			t.Errorf("the old token after changePassword: %v", err)
 		}
 		oneError(t, s.as(rae.Token).post(t, `{ me { id } }`, nil), "UNAUTHENTICATED", "")

@@ -110,7 +110,7 @@ func NewHandler(cfg Config) http.Handler {
 	if wait <= 0 {
 		wait = DefaultLoaderWait
 	}
-	return &httpHandler{next: srv, services: svc, loaderWait: wait, log: log, idempotency: cfg.Idempotency}
+	return &httpHandler{next: srv, services: svc, loaderWait: wait, log: log, idempotency: cfg.Idempotency, guard: guard}
 }
 
 // positiveOr returns n, or def for a zero (unset) n.

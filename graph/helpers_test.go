@@ -129,7 +129,10 @@ func withCaller(svc *service.Services, h http.Handler) http.Handler {
 		}
 		ctx := boxoffice.NewContextWithClientAddr(r.Context(), addr)
 		if header := r.Header.Get("Authorization"); header != "" {
-			c, err := svc.Accounts.Authenticate(ctx, strings.TrimPrefix(header, "Bearer "))
+			// As server.authenticate: createBooking checks a token not seen
+			// yet in its transaction (DefersTokenCheck).
+			deferrable := func() bool { return h.(interface{ DefersTokenCheck(*http.Request) bool }).DefersTokenCheck(r) }
+			c, err := svc.Accounts.Authenticate(ctx, strings.TrimPrefix(header, "Bearer "), deferrable)
 			if err != nil {
 				code := "INTERNAL"
 				if boxoffice.ErrorCode(err) == boxoffice.EUNAUTHENTICATED {

@@ -32,6 +32,7 @@ type httpHandler struct {
 	loaderWait  time.Duration
 	log         *slog.Logger
 	idempotency boxoffice.IdempotencyService // nil: Idempotency-Key headers are ignored
+	guard       *guard                       // also reads operations before they run (DefersTokenCheck)
 }
 
 func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +64,9 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, POST")
 		h.refuse(w, r, http.StatusMethodNotAllowed, "use POST, or GET for queries")
 		return
+	}
+	if c := boxoffice.CallerFromContext(ctx); c.Token != nil {
+		w = &revokedTokenWriter{ResponseWriter: w, check: c.Token}
 	}
 	ctx = withLoaders(ctx, newLoaders(h.services, h.loaderWait))
 	ctx = context.WithValue(ctx, methodKey{}, r.Method)

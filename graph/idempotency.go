@@ -10,7 +10,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/boxoffice/boxoffice"
 )
@@ -32,8 +31,11 @@ const maxIdempotencyKey = 255
 // reports whether it answered; otherwise the request is left to run as is.
 func (h *httpHandler) idempotent(w http.ResponseWriter, r *http.Request, body []byte, run func(http.ResponseWriter, *http.Request)) bool {
 	key := r.Header.Get(idempotencyHeader)
-	if key == "" || h.idempotency == nil || !isMutation(body) {
+	if key == "" || h.idempotency == nil {
 		return false
+	}
+	if op := h.operation(r.Context(), body); op == nil || op.Operation != ast.Mutation {
+		return false // keys are for changes: a query with one runs as usual
 	}
 	ctx := r.Context()
 	if len(key) > maxIdempotencyKey || !printable(key) {
@@ -100,28 +102,6 @@ func keep(a boxoffice.IdempotentAnswer) bool {
 		}
 	}
 	return true
-}
-
-// isMutation reports whether a GraphQL request body's operation is a
-// mutation. Keys are for changes: a query with one runs as usual.
-func isMutation(body []byte) bool {
-	var req struct {
-		Query         string `json:"query"`
-		OperationName string `json:"operationName"`
-	}
-	if json.Unmarshal(body, &req) != nil {
-		return false
-	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: req.Query})
-	if err != nil {
-		return false // gqlgen answers it
-	}
-	for _, op := range doc.Operations {
-		if req.OperationName == "" || op.Name == req.OperationName {
-			return op.Operation == ast.Mutation
-		}
-	}
-	return false
 }
 
 func printable(s string) bool {

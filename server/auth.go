@@ -10,7 +10,15 @@ import (
 )
 
 // Authenticator turns a bearer token into a caller (AccountService.Authenticate).
-type Authenticator func(ctx context.Context, token string) (boxoffice.Caller, error)
+type Authenticator func(ctx context.Context, token string, deferrable func() bool) (boxoffice.Caller, error)
+
+// A TokenDeferrer is a handler some of whose requests can have their
+// token's revocation checked where they use it, and need no read before
+// (boxoffice.TokenCheck): the GraphQL API's createBooking. The
+// Authenticator asks it only when the check would cost a read.
+type TokenDeferrer interface {
+	DefersTokenCheck(r *http.Request) bool
+}
 
 // authenticate puts the caller named by `Authorization: Bearer <token>` in
 // the request context. No header: anonymous; the service layer decides
@@ -31,7 +39,11 @@ func authenticate(next http.Handler, check Authenticator, log *slog.Logger) http
 			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the Authorization header must be: Bearer <token>")
 			return
 		}
-		c, err := check(r.Context(), strings.TrimSpace(token))
+		var deferrable func() bool
+		if d, ok := next.(TokenDeferrer); ok {
+			deferrable = func() bool { return d.DefersTokenCheck(r) }
+		}
+		c, err := check(r.Context(), strings.TrimSpace(token), deferrable)
 		switch boxoffice.ErrorCode(err) {
 		case "":
 			next.ServeHTTP(w, r.WithContext(boxoffice.NewContextWithCaller(r.Context(), c)))

@@ -16,7 +16,7 @@ import (
 )
 
 func TestAuthenticate(t *testing.T) {
-	check := func(_ context.Context, token string) (boxoffice.Caller, error) {
+	check := func(_ context.Context, token string, _ func() bool) (boxoffice.Caller, error) {
 		switch token {
 		case "good":
 			return boxoffice.Caller{UserID: "u1", Role: boxoffice.RoleAdmin}, nil

@@ -50,7 +50,7 @@ func TestWebhookAnswers(t *testing.T) {
 	srv := New(Config{
 		GraphQL: http.NotFoundHandler(), IDE: http.NotFoundHandler(), MaxBodyBytes: 1024, Webhooks: []Webhook{wh},
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Authenticate: func(context.Context, string) (boxoffice.Caller, error) {
+		Authenticate: func(context.Context, string, func() bool) (boxoffice.Caller, error) {
 			return boxoffice.Caller{}, errors.New("no token is ever checked here")
 		},
 	})

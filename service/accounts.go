@@ -193,30 +193,68 @@ func (s *Accounts) Me(ctx context.Context) (*boxoffice.User, error) {
 
 // Authenticate checks a bearer token's signature and expiry, then that it
 // was not revoked since (the user's token version), and returns the caller
-// with the user's current role.
-func (s *Accounts) Authenticate(ctx context.Context, token string) (boxoffice.Caller, error) {
+// with the user's current role. A token whose user this server does not
+// know (callerCache) costs a read of the user, unless deferrable, asked
+// only then, says the request can have that check done where it books
+// (TokenCheck): the caller then comes back with its Token to check.
+func (s *Accounts) Authenticate(ctx context.Context, token string, deferrable func() bool) (boxoffice.Caller, error) {
 	if s.tokens == nil {
 		return boxoffice.Caller{}, errors.New("service: no token signer configured")
 	}
-	claims, err := s.tokens.Verify(token, s.now())
+	now := s.now()
+	claims, err := s.tokens.Verify(token, now)
 	if err != nil {
 		return boxoffice.Caller{}, err
 	}
-	now := s.now()
 	known, ok := s.callers.get(claims.UserID, now)
 	if !ok {
 		epoch := s.callers.begin()
-		u, err := s.tokenUsers.Load(ctx, claims.UserID)
-		if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
-			return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
-		} else if err != nil {
+		if deferrable != nil && deferrable() {
+			return boxoffice.Caller{UserID: claims.UserID, Token: s.checkLater(claims, epoch, now)}, nil
+		}
+		if known, err = s.readCaller(ctx, claims.UserID, epoch, now); err != nil {
 			return boxoffice.Caller{}, err
 		}
-		known = cachedCaller{tokenVersion: u.TokenVersion, role: u.Role, at: now}
-		s.callers.put(u.ID, known, epoch)
 	}
+	return callerOf(claims, known)
+}
+
+// readCaller reads what checking a token needs from its user, with others
+// (tokenUsers), and caches it unless something was evicted since epoch.
+func (s *Accounts) readCaller(ctx context.Context, userID string, epoch uint64, now time.Time) (cachedCaller, error) {
+	u, err := s.tokenUsers.Load(ctx, userID)
+	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {
+		return cachedCaller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "invalid token")
+	} else if err != nil {
+		return cachedCaller{}, err
+	}
+	known := cachedCaller{tokenVersion: u.TokenVersion, role: u.Role, at: now}
+	s.callers.put(u.ID, known, epoch)
+	return known, nil
+}
+
+// checkLater is the check of a token put off: done by a read when asked
+// now, and cached when a booking's transaction finds the token current, so
+// that the buyer's next request (paying) costs no read either.
+func (s *Accounts) checkLater(claims auth.Claims, epoch uint64, now time.Time) *boxoffice.TokenCheck {
+	return boxoffice.NewTokenCheck(claims.Version,
+		func(ctx context.Context) (boxoffice.Caller, error) {
+			known, err := s.readCaller(ctx, claims.UserID, epoch, now)
+			if err != nil {
+				return boxoffice.Caller{}, err
+			}
+			return callerOf(claims, known)
+		},
+		func(u *boxoffice.User) {
+			s.callers.put(u.ID, cachedCaller{tokenVersion: u.TokenVersion, role: u.Role, at: now}, epoch)
+		})
+}
+
+// callerOf is the caller of a token whose user is known: ErrTokenRevoked
+// unless the token has the user's current version.
+func callerOf(claims auth.Claims, known cachedCaller) (boxoffice.Caller, error) {
 	if known.tokenVersion != claims.Version {
-		return boxoffice.Caller{}, boxoffice.Errorf(boxoffice.EUNAUTHENTICATED, "token revoked: sign in again")
+		return boxoffice.Caller{}, boxoffice.ErrTokenRevoked
 	}
 	return boxoffice.Caller{UserID: claims.UserID, Role: known.role}, nil
 }

@@ -24,28 +24,75 @@ type Bookings struct {
 // CreateBooking validates the request and hands it to the batcher, which
 // decides it in a transaction shared with the other requests waiting then.
 // An event seen sold out is refused at once, without a transaction.
+//
+// A caller whose token is still to be checked (Caller.Token) has it
+// checked in that transaction, with the buyer's row, when booking for
+// itself. Otherwise, and before any refusal other than bad input, it is
+// checked at once: a revoked token is told UNAUTHENTICATED, as it would
+// have been at the door.
 func (s *Bookings) CreateBooking(ctx context.Context, req boxoffice.BookingRequest) (*boxoffice.Booking, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	c := caller(ctx)
+	req.IdempotencyKey = boxoffice.IdempotencyKeyFromContext(ctx)
+	if c.Token != nil && (c.UserID != req.UserID || req.IdempotencyKey != "") {
+		// Booking for someone else takes the caller's role, and a retry
+		// may be answered with the first attempt's booking: check now.
+		var err error
+		if c, err = c.Token.Now(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := boxoffice.CanBookFor(c, req.UserID); err != nil {
 		return nil, err
 	}
 	if err := s.spendMutation(ctx); err != nil {
-		return nil, err
+		return nil, checkedFirst(ctx, c, err)
 	}
 	if s.soldOut.has(req.EventID) {
 		s.metrics.SoldOutRefused()
-		return nil, errSoldOut
+		return nil, checkedFirst(ctx, c, errSoldOut)
 	}
 	req.ActorID = c.UserID
-	req.IdempotencyKey = boxoffice.IdempotencyKeyFromContext(ctx)
+	if c.Token != nil {
+		req.TokenVersion = &c.Token.Version
+	}
 	r := s.batcher.Book(ctx, req)
+	if c.Token != nil {
+		tokenChecked(ctx, c.Token, r)
+	}
 	if code := boxoffice.ErrorCode(r.Err); (code == "" || code == boxoffice.ESOLDOUT) && r.Remaining == 0 {
 		s.soldOut.mark(req.EventID)
 	}
 	return r.Booking, r.Err
+}
+
+// checkedFirst returns err, unless c's token is still to be checked and
+// turns out revoked: then that.
+func checkedFirst(ctx context.Context, c boxoffice.Caller, err error) error {
+	if c.Token != nil {
+		if _, terr := c.Token.Now(ctx); terr != nil {
+			return terr
+		}
+	}
+	return err
+}
+
+// tokenChecked tells a token's check what the booking's transaction found.
+// A booking made means the token is current, and its buyer as read there
+// gives the caller their role. ErrTokenRevoked means it is not: the user
+// is read once more, so that the server remembers the current version and
+// refuses the token at the door from then on. Other refusals leave it
+// unchecked, and the request ends with them.
+func tokenChecked(ctx context.Context, t *boxoffice.TokenCheck, r boxoffice.BookingResult) {
+	switch {
+	case r.Booking != nil && r.Booking.User != nil:
+		t.Passed(r.Booking.User)
+	case boxoffice.ErrorCode(r.Err) == boxoffice.EUNAUTHENTICATED: // only ErrTokenRevoked
+		_, _ = t.Now(ctx)
+		t.Refused() // the answer is UNAUTHENTICATED, whatever that read found
+	}
 }
 
 // bookBatch is the batcher's BookFunc: Store.BookBatch under the service's

@@ -36,7 +36,7 @@ func TestAuthenticateRemembersCallersUntilTheyChange(t *testing.T) {
 
 	authenticate := func(token string) (boxoffice.Caller, int64, error) {
 		before := store.StatementCount()
-		c, err := s.Accounts.Authenticate(ctx, token)
+		c, err := s.Accounts.Authenticate(ctx, token, nil)
 		return c, store.StatementCount() - before, err
 	}
 	issue := func(email string) string {
@@ -89,7 +89,7 @@ func TestAuthenticateWithoutCache(t *testing.T) {
 	}
 	for i := range 3 {
 		before := store.StatementCount()
-		if _, err := s.Accounts.Authenticate(t.Context(), p.Token); err != nil {
+		if _, err := s.Accounts.Authenticate(t.Context(), p.Token, nil); err != nil {
 			t.Fatal(err)
 		}
 		if store.StatementCount() == before {
@@ -109,14 +109,14 @@ func TestAuthenticateCacheExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Accounts.Authenticate(t.Context(), p.Token); err != nil {
+	if _, err := s.Accounts.Authenticate(t.Context(), p.Token, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Users().Update(t.Context(), u.ID, boxoffice.UserUpdate{BumpTokenVersion: true}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(60 * time.Millisecond)
-	if _, err := s.Accounts.Authenticate(t.Context(), p.Token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+	if _, err := s.Accounts.Authenticate(t.Context(), p.Token, nil); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 		t.Fatalf("after the TTL: %v, want UNAUTHENTICATED", err)
 	}
 }
@@ -151,7 +151,7 @@ func TestSignOutRevokesUnderConcurrentRequests(t *testing.T) {
 				default:
 				}
 				after := revoked.Load()
-				_, err := s.Accounts.Authenticate(ctx, p.Token)
+				_, err := s.Accounts.Authenticate(ctx, p.Token, nil)
 				switch {
 				case err == nil && after:
 					lateLetIns.Add(1)
@@ -222,7 +222,7 @@ func TestColdTokensAreReadTogether(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				c, err := s.Accounts.Authenticate(ctx, issued[i])
+				c, err := s.Accounts.Authenticate(ctx, issued[i], nil)
 				if err != nil || c.UserID != users[i].ID || c.Role != users[i].Role {
 					t.Errorf("buyer %d: %+v, %v; want %s as %s", i, c, err, users[i].ID, users[i].Role)
 				}
@@ -231,7 +231,7 @@ func TestColdTokensAreReadTogether(t *testing.T) {
 		for _, token := range []string{revoked, unknown} {
 			wg.Go(func() {
 				<-start
-				if _, err := s.Accounts.Authenticate(ctx, token); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
+				if _, err := s.Accounts.Authenticate(ctx, token, nil); boxoffice.ErrorCode(err) != boxoffice.EUNAUTHENTICATED {
 					t.Errorf("a revoked or unknown user's token: %v, want UNAUTHENTICATED", err)
 				}
 			})

@@ -92,7 +92,7 @@ func TestSignOutReachesEveryServer(t *testing.T) {
 	// that reads nothing.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		before := dbs[1].StatementCount()
-		if _, err := b.Accounts.Authenticate(t.Context(), p.Token); err != nil {
+		if _, err := b.Accounts.Authenticate(t.Context(), p.Token, nil); err != nil {
 			t.Fatal(err)
 		}
 		if dbs[1].StatementCount() == before {
@@ -108,7 +108,7 @@ func TestSignOutReachesEveryServer(t *testing.T) {
 	}
 	start := time.Now()
 	for {
-		_, err := b.Accounts.Authenticate(t.Context(), p.Token)
+		_, err := b.Accounts.Authenticate(t.Context(), p.Token, nil)
 		if boxoffice.ErrorCode(err) == boxoffice.EUNAUTHENTICATED {
 			t.Logf("B refused the token %v after the sign-out through A", time.Since(start))
 			return

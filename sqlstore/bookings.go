@@ -352,6 +352,10 @@ func (s bookings) plan(tx Tx, reqs []boxoffice.BookingRequest, before []*boxoffi
 	var fresh []boxoffice.BookingRequest
 	var at []int // fresh[i] is reqs[at[i]]
 	for i, r := range reqs {
+		if r.TokenRevoked(stock) { // a retry's answer is not for a revoked token either
+			results[i] = boxoffice.BookingResult{Err: boxoffice.ErrTokenRevoked, Remaining: -1}
+			continue
+		}
 		if b := made[[2]string{r.UserID, r.IdempotencyKey}]; r.IdempotencyKey != "" && b != nil {
 			results[i] = boxoffice.BookingResult{Booking: b, Remaining: -1}
 			if e := stock.Events[b.EventID]; e != nil {
