@@ -111,11 +111,22 @@ export JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 # From an empty directory, so that no .env changes the settings.
 (cd "$tmp" && "$bin" migrate >/dev/null && "$bin" seed)
 
+# Every measured run starts right after a checkpoint, as the raw baseline's
+# runs do (each of its databases is new, and CREATE DATABASE forces one).
+# Otherwise the WAL one scenario wrote sets off a checkpoint in the middle
+# of the next: its full-page writes and flushes then share the disk with
+# that scenario's commits (PostgreSQL's log shows them: log_checkpoints).
+checkpoint() {
+  psql -q -d postgres -c CHECKPOINT >/dev/null 2>&1 ||
+    echo "bench: CHECKPOINT failed (it needs a superuser or pg_checkpoint): runs may overlap checkpoints" >&2
+}
+
 # ---- (b) raw PostgreSQL: the SQL of the read scenario ---------------------
 # On boxoffice's own database and data, while the server is not running
 # (PostgreSQL's connections are few: max_connections is often 100).
 read_baseline() { # read_baseline NAME: pgbench with boxoffice's read SQL on its database
   local out
+  checkpoint
   out=$(pgbench -n -M prepared -f bench/read-events.sql -f bench/read-bookings.sql \
     -c "$CONNS" -j 2 -T "$SECS" "$db" 2>&1) || { echo "$out" >&2; failed="$failed $1-raw"; return 0; }
   echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1 >"$tmp/$1.raw"
@@ -162,6 +173,7 @@ jerrors() {
 
 run_json() { # run_json NAME SCENARIO [flags]: boxoffice bench -json into $tmp/NAME.json
   local name=$1 scenario=$2; shift 2
+  checkpoint
   # In $tmp, with DATABASE_URL and JWT_SECRET: the server's configuration,
   # which bench needs to make its buyers and its admin in the database.
   if ! (cd "$tmp" && "$bin" bench -url "$url" -c "$CONNS" -d "${SECS}s" -json -q "$@" "$scenario") >"$tmp/$name.json" 2>"$tmp/$name.err"; then

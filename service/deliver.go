@@ -17,6 +17,9 @@ import (
 // webhooks.Backoff (about three days in all), or longer if the endpoint
 // asked for it (Retry-After).
 func (s *Notifications) DeliverWebhook(ctx context.Context, deliveryID string, attempt, most int) (time.Duration, error) {
+	if err := s.afterRush(ctx); err != nil {
+		return 0, err
+	}
 	d, err := s.store.Webhooks().Delivery(ctx, deliveryID)
 	if err != nil {
 		return 0, ignoreNotFound(err)

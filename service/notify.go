@@ -67,6 +67,9 @@ func (s *Notifications) SendMail(ctx context.Context, j SendMailJob) error {
 	if s.mail == nil {
 		return nil
 	}
+	if err := s.afterRush(ctx); err != nil {
+		return err
+	}
 	c := j.Change
 	u, err := s.store.Users().ByID(ctx, j.To)
 	if boxoffice.ErrorCode(err) == boxoffice.ENOTFOUND {

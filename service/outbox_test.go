@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,5 +231,55 @@ func TestRelayYieldsToARush(t *testing.T) {
 			t.Fatalf("after the rush, a run relayed %d; %d of %d in all, want every change", rest, first+rest, n)
 		}
 		t.Logf("during the rush: %d changes; after: %d", first, rest)
+	})
+}
+
+// While bookings queue, an email waits (its tickets' PDF would take the
+// CPU from them), and it goes as soon as the rush is over.
+func TestEmailsWaitForARush(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, engine string) {
+		ctx := t.Context()
+		store := testdb.Migrated(t, engine)
+		dir := filepath.Join(t.TempDir(), "outbox")
+		outbox, err := mail.NewOutbox(dir, "boxoffice <tickets@example.com>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := service.New(store, service.Options{Mail: outbox})
+		t.Cleanup(svc.Close)
+		ann := storetest.MustCreateUser(t, store, "Ann")
+		ev := storetest.MustCreateEvent(t, store, 10, 24*time.Hour)
+		b, err := svc.Bookings.CreateBooking(as(ctx, ann), boxoffice.BookingRequest{UserID: ann.ID, EventID: ev.ID, Tickets: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rushing atomic.Bool
+		rushing.Store(true)
+		svc.Notifications.SetRushing(rushing.Load)
+		sent := make(chan error, 1)
+		go func() {
+			sent <- svc.Notifications.SendMail(ctx, service.SendMailJob{Template: "booking_confirmed", To: ann.ID,
+				Change: boxoffice.Change{Kind: boxoffice.ChangeBookingConfirmed, At: time.Now(), UserID: ann.ID, EventID: ev.ID, BookingID: b.ID}})
+		}()
+		select {
+		case err := <-sent:
+			t.Fatalf("the email went during the rush (%v)", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if n := len(outboxMessages(t, dir)); n != 0 {
+			t.Fatalf("%d emails written during the rush", n)
+		}
+		rushing.Store(false)
+		select {
+		case err := <-sent:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the email still waits 10 s after the rush")
+		}
+		if n := len(outboxMessages(t, dir)); n != 1 {
+			t.Fatalf("%d emails after the rush, want 1", n)
+		}
 	})
 }
