@@ -253,7 +253,8 @@ type BookingService interface {
 	// CreateBooking books tickets for a user, all or nothing. EINVALID for
 	// malformed input, ENOTFOUND for an unknown user or event, ECONFLICT
 	// for an event that has already started, ESOLDOUT when fewer tickets
-	// are left than asked for.
+	// are left than asked for, EUNAUTHENTICATED when the caller's token,
+	// still to be checked (Caller.Token), turns out revoked.
 	CreateBooking(ctx context.Context, req BookingRequest) (*Booking, error)
 	// CancelBooking gives the booking's tickets back to its event.
 	// ENOTFOUND, EINVALID, ECONFLICT (already cancelled, or the event has
